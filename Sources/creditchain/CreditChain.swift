@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `creditchain` command: one binary for operators, nodes, tools and demos.
+@main
+struct CreditChain: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "creditchain",
+        abstract: "A permissioned BFT network for sharing enterprise credit information.",
+        subcommands: []
+    )
+}
