@@ -41,11 +41,15 @@ public struct CanonicalEncoder: Sendable {
     }
 
     public mutating func u32(_ v: UInt32) {
-        for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: v >> UInt32(shift))) }
+        for shift in stride(from: 24, through: 0, by: -8) {
+            bytes.append(UInt8(truncatingIfNeeded: v >> UInt32(shift)))
+        }
     }
 
     public mutating func u64(_ v: UInt64) {
-        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: v >> UInt64(shift))) }
+        for shift in stride(from: 56, through: 0, by: -8) {
+            bytes.append(UInt8(truncatingIfNeeded: v >> UInt64(shift)))
+        }
     }
 
     /// Two's-complement big-endian 8 bytes.
@@ -149,7 +153,8 @@ public struct CanonicalDecoder: Sendable {
         case 0: return false
         case 1: return true
         case let other:
-            throw ChainCoreError(code: "codec.non_canonical", field: field, reason: "boolean byte \(other) is not 0 or 1")
+            throw ChainCoreError(
+                code: "codec.non_canonical", field: field, reason: "boolean byte \(other) is not 0 or 1")
         }
     }
 
@@ -158,7 +163,8 @@ public struct CanonicalDecoder: Sendable {
     public mutating func version(_ field: String, supported: ClosedRange<UInt8>) throws -> UInt8 {
         let v = try u8(field)
         guard supported.contains(v) else {
-            throw ChainCoreError(code: "codec.unsupported_version", field: field, reason: "version \(v) is not supported")
+            throw ChainCoreError(
+                code: "codec.unsupported_version", field: field, reason: "version \(v) is not supported")
         }
         return v
     }
@@ -188,7 +194,8 @@ public struct CanonicalDecoder: Sendable {
         case 0: return nil
         case 1: return try body(&self)
         case let other:
-            throw ChainCoreError(code: "codec.non_canonical", field: field, reason: "optional tag \(other) is not 0 or 1")
+            throw ChainCoreError(
+                code: "codec.non_canonical", field: field, reason: "optional tag \(other) is not 0 or 1")
         }
     }
 
@@ -199,7 +206,8 @@ public struct CanonicalDecoder: Sendable {
     ) throws -> [T] {
         let n = try length(field, max: max)
         guard n.multipliedReportingOverflow(by: Swift.max(minElementSize, 0)).partialValue <= remaining else {
-            throw ChainCoreError(code: "codec.truncated", field: field, reason: "\(n) elements cannot fit in \(remaining) bytes")
+            throw ChainCoreError(
+                code: "codec.truncated", field: field, reason: "\(n) elements cannot fit in \(remaining) bytes")
         }
         var out = [T]()
         out.reserveCapacity(n)
@@ -226,7 +234,8 @@ public struct CanonicalDecoder: Sendable {
     private mutating func length(_ field: String, max: Int) throws -> Int {
         let n = Int(try u32(field))
         guard n <= max else {
-            throw ChainCoreError(code: "codec.length_exceeded", field: field, reason: "length \(n) exceeds the limit \(max)")
+            throw ChainCoreError(
+                code: "codec.length_exceeded", field: field, reason: "length \(n) exceeds the limit \(max)")
         }
         return n
     }
