@@ -1,0 +1,342 @@
+import ChainCore
+import Foundation
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Testing
+
+@testable import Transport
+
+/// Real sockets on 127.0.0.1, ephemeral ports, real mutual TLS.
+@Suite struct PeerNetworkTests {
+    let a = member("validator-a")
+    let b = member("validator-b")
+
+    /// Two validators configured with each other, both started and linked both ways.
+    private func linkedPair(
+        _ consortium: TestConsortium, limits: TransportLimits = testLimits()
+    ) async throws -> (PeerNetwork, PeerNetwork) {
+        let nodeB = try consortium.node("validator-b", limits: limits)
+        try await nodeB.start()
+        let nodeA = try consortium.node("validator-a", peers: [b: nodeB.endpoint], limits: limits)
+        try await nodeA.start()
+        nodeB.setPeers([a: nodeA.endpoint])
+        let linked = await eventually { nodeA.isLinked(to: b) && nodeB.isLinked(to: a) }
+        #expect(linked)
+        return (nodeA, nodeB)
+    }
+
+    @Test func twoPeersExchangeFramesOverMutualTLS() async throws {
+        let consortium = try TestConsortium()
+        let (nodeA, nodeB) = try await linkedPair(consortium)
+        #expect(nodeA.send([1, 2, 3], to: b) == .queued)
+        let atB = await next(nodeB.inbound)
+        #expect(atB == InboundMessage(from: a, role: role("validator"), kind: .message, bytes: [1, 2, 3]))
+        #expect(nodeB.broadcast(Array(repeating: 9, count: 100_000))[a] == .queued)
+        let atA = await next(nodeA.inbound)
+        #expect(atA?.from == b)
+        #expect(atA?.bytes == Array(repeating: 9, count: 100_000))
+        #expect(nodeA.metrics().framesReceived == 1)
+        await nodeA.shutdown()
+        await nodeB.shutdown()
+    }
+
+    @Test func requestAndResponseOverTheSameLinks() async throws {
+        let consortium = try TestConsortium()
+        let (nodeA, nodeB) = try await linkedPair(consortium)
+        let server = Task {
+            for await message in nodeB.inbound {
+                guard case .request = message.kind else { continue }
+                nodeB.respond(to: message, with: message.bytes.reversed())
+            }
+        }
+        let answer = try await nodeA.request([1, 2, 3], to: b, timeout: .seconds(5))
+        #expect(answer == [3, 2, 1])
+        let error = await #expect(throws: TransportError.self) {
+            _ = try await nodeA.request([1], to: member("nobody"), timeout: .seconds(5))
+        }
+        #expect(error?.code == "request.not_connected")
+        await nodeA.shutdown()
+        await nodeB.shutdown()
+        server.cancel()
+    }
+
+    @Test func requestTimesOutWhenNobodyAnswers() async throws {
+        let consortium = try TestConsortium()
+        let (nodeA, nodeB) = try await linkedPair(consortium)
+        let error = await #expect(throws: TransportError.self) {
+            _ = try await nodeA.request([1], to: b, timeout: .milliseconds(100))
+        }
+        #expect(error?.code == "request.timeout")
+        await nodeA.shutdown()
+        await nodeB.shutdown()
+    }
+
+    @Test func certificateFromAnotherCAIsRefused() async throws {
+        let consortium = try TestConsortium()
+        let logs = LogCapture()
+        let nodeA = try consortium.node("validator-a", logger: logs.logger)
+        try await nodeA.start()
+        let address = try #require(nodeA.listeningAddress)
+        let stranger = try TestPKI().issue(member: "validator-x", role: "validator")
+        let peer = try await RawPeer.connect(to: address, context: RawPeer.clientContext(stranger))
+        #expect(await peer.closed())
+        #expect(await eventually { nodeA.metrics().peersRefused == 1 })
+        #expect(logs.contains("peer.certificate_untrusted"))
+        #expect(nodeA.peerStatus().isEmpty)
+        await nodeA.shutdown()
+    }
+
+    @Test func wrongRoleIsRefusedInbound() async throws {
+        let consortium = try TestConsortium()
+        let logs = LogCapture()
+        let nodeA = try consortium.node("validator-a", logger: logs.logger)
+        try await nodeA.start()
+        let bank = try consortium.pki.issue(member: "bank-1", role: "bank")
+        let peer = try await RawPeer.connect(
+            to: try #require(nodeA.listeningAddress), context: RawPeer.clientContext(bank))
+        #expect(await peer.closed())
+        #expect(await eventually { logs.contains("peer.wrong_role") })
+        #expect(nodeA.peerStatus().isEmpty)
+        await nodeA.shutdown()
+    }
+
+    @Test func wrongMemberOnAnOutboundLinkIsRefused() async throws {
+        let consortium = try TestConsortium()
+        let logs = LogCapture()
+        let nodeB = try consortium.node("validator-b")
+        try await nodeB.start()
+        // A expects validator-c at B's address: B's certificate names validator-b.
+        let c = member("validator-c")
+        let nodeA = try consortium.node("validator-a", peers: [c: nodeB.endpoint], logger: logs.logger)
+        try await nodeA.start()
+        #expect(await eventually { logs.contains("peer.wrong_member") })
+        #expect(!nodeA.isLinked(to: c))
+        #expect(!nodeA.isLinked(to: b))
+        #expect(nodeA.send([1], to: c) == .queued)  // kept for when the right member answers
+        await nodeA.shutdown()
+        await nodeB.shutdown()
+    }
+
+    @Test func expiredCertificateIsRefused() async throws {
+        let consortium = try TestConsortium()
+        let logs = LogCapture()
+        let nodeA = try consortium.node("validator-a", logger: logs.logger)
+        try await nodeA.start()
+        let expired = try consortium.pki.issue(
+            member: "validator-b", role: "validator", notValidBefore: Date() - 7200, notValidAfter: Date() - 60)
+        let peer = try await RawPeer.connect(
+            to: try #require(nodeA.listeningAddress), context: RawPeer.clientContext(expired))
+        #expect(await peer.closed())
+        #expect(await eventually { logs.contains("peer.certificate_expired") })
+        await nodeA.shutdown()
+    }
+
+    @Test func revokedMemberIsDisconnectedAndRefused() async throws {
+        let consortium = try TestConsortium()
+        let logs = LogCapture()
+        let nodeB = try consortium.node("validator-b", logger: logs.logger)
+        try await nodeB.start()
+        let nodeA = try consortium.node("validator-a", peers: [b: nodeB.endpoint])
+        try await nodeA.start()
+        #expect(await eventually { nodeB.isLinked(to: a, outbound: false) })
+        consortium.revocations.revoke(member: a)
+        nodeB.closeConnections(of: a)
+        #expect(await eventually { !nodeB.isLinked(to: a, outbound: false) })
+        // A keeps redialling; every new handshake is refused now.
+        #expect(await eventually { logs.contains("peer.revoked") })
+        #expect(!nodeB.isLinked(to: a, outbound: false))
+        await nodeA.shutdown()
+        await nodeB.shutdown()
+    }
+
+    @Test func oversizeFrameClosesThatConnectionAndTheListenerKeepsServing() async throws {
+        let consortium = try TestConsortium()
+        let logs = LogCapture()
+        var limits = testLimits()
+        limits.maxFrameLength = 64 * 1024
+        let nodeA = try consortium.node("validator-a", limits: limits, logger: logs.logger)
+        try await nodeA.start()
+        let address = try #require(nodeA.listeningAddress)
+        let observer = try consortium.pki.issue(member: "observer-1", role: "observer")
+        let peer = try await RawPeer.connect(to: address, context: RawPeer.clientContext(observer))
+        try await peer.handshake.get()
+        #expect(await eventually { nodeA.isLinked(to: member("observer-1"), outbound: false) })
+        try await peer.writeMessage([1, 2, 3])
+        #expect(await next(nodeA.inbound)?.bytes == [1, 2, 3])
+        try await peer.write([0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3])
+        #expect(await peer.closed())
+        #expect(logs.contains("frame.too_large: frame of 4294967295 bytes exceeds the limit of 65536 bytes"))
+        #expect(nodeA.metrics().protocolViolations == 1)
+        // A real peer is still served.
+        let nodeB = try consortium.node("validator-b", peers: [a: nodeA.endpoint], limits: limits)
+        try await nodeB.start()
+        #expect(await eventually { nodeB.isLinked(to: a) })
+        nodeB.send([42], to: a)
+        #expect(await next(nodeA.inbound)?.bytes == [42])
+        await nodeA.shutdown()
+        await nodeB.shutdown()
+    }
+
+    @Test func garbageBytesOnThePortAreDroppedAndTheListenerKeepsServing() async throws {
+        let consortium = try TestConsortium()
+        let logs = LogCapture()
+        let nodeA = try consortium.node("validator-a", logger: logs.logger)
+        try await nodeA.start()
+        let address = try #require(nodeA.listeningAddress)
+        for garbage: [UInt8] in [Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8), (0..<4096).map { UInt8($0 % 251) }] {
+            let peer = try await RawPeer.connect(to: address, context: nil)
+            try await peer.write(garbage)
+            #expect(await peer.closed())
+        }
+        #expect(await eventually { nodeA.metrics().handshakesFailed == 2 })
+        #expect(logs.contains("tls.handshake_failed"))
+        let nodeB = try consortium.node("validator-b", peers: [a: nodeA.endpoint])
+        try await nodeB.start()
+        #expect(await eventually { nodeB.isLinked(to: a) })
+        nodeB.send([7], to: a)
+        #expect(await next(nodeA.inbound)?.bytes == [7])
+        await nodeA.shutdown()
+        await nodeB.shutdown()
+    }
+
+    @Test func handshakeThatNeverCompletesTimesOut() async throws {
+        let consortium = try TestConsortium()
+        var limits = testLimits()
+        limits.handshakeTimeout = .milliseconds(200)
+        let logs = LogCapture()
+        let nodeA = try consortium.node("validator-a", limits: limits, logger: logs.logger)
+        try await nodeA.start()
+        let peer = try await RawPeer.connect(to: try #require(nodeA.listeningAddress), context: nil)
+        #expect(await peer.closed(within: 5))
+        #expect(logs.contains("peer.handshake_timeout"))
+        await nodeA.shutdown()
+    }
+
+    @Test func reconnectsAfterThePeerRestarts() async throws {
+        let consortium = try TestConsortium()
+        let nodeB = try consortium.node("validator-b")
+        try await nodeB.start()
+        let endpoint = nodeB.endpoint
+        let nodeA = try consortium.node("validator-a", peers: [b: endpoint])
+        try await nodeA.start()
+        #expect(await eventually { nodeA.isLinked(to: b) })
+        await nodeB.shutdown()
+        #expect(await eventually { !nodeA.isLinked(to: b) })
+        // Queued while B is down, delivered after it is back on the same port.
+        #expect(nodeA.send([5, 5], to: b) == .queued)
+        let restarted = try consortium.node("validator-b", port: endpoint.port)
+        try await restarted.start()
+        #expect(await eventually { nodeA.isLinked(to: b) })
+        #expect(await next(restarted.inbound)?.bytes == [5, 5])
+        await nodeA.shutdown()
+        await restarted.shutdown()
+    }
+
+    @Test func sendQueueBoundHoldsUnderASlowReader() async throws {
+        let consortium = try TestConsortium()
+        var limits = testLimits()
+        limits.sendQueueMessages = 64
+        limits.sendQueueBytes = 64 * 1024 * 1024
+        let nodeA = try consortium.node("validator-a", limits: limits)
+        try await nodeA.start()
+        let observer = try consortium.pki.issue(member: "observer-1", role: "observer")
+        let slow = try await RawPeer.connect(
+            to: try #require(nodeA.listeningAddress), context: RawPeer.clientContext(observer), pauseReading: true)
+        try await slow.handshake.get()
+        let o = member("observer-1")
+        #expect(await eventually { nodeA.isLinked(to: o, outbound: false) })
+        let payload = [UInt8](repeating: 0x5A, count: 64 * 1024)
+        var dropped = 0
+        for _ in 0..<600 {
+            if case .queuedDroppingOldest(let n) = nodeA.send(payload, to: o) { dropped += n }
+            let status = try #require(nodeA.peerStatus().first { $0.member == o })
+            #expect(status.queuedMessages <= 64)
+        }
+        // 600 × 64 KiB = 37.5 MiB cannot all sit in socket buffers: the queue dropped the oldest.
+        #expect(dropped > 0)
+        #expect(nodeA.metrics().sendQueueDrops == dropped)
+        let status = try #require(nodeA.peerStatus().first { $0.member == o })
+        #expect(status.queuedMessages <= 64)
+        #expect(status.queuedBytes <= 64 * (64 * 1024 + 5))
+        try await slow.channel.close()
+        await nodeA.shutdown()
+    }
+
+    @Test func inboundRateLimitPausesReadingWithoutLosingMessages() async throws {
+        let consortium = try TestConsortium()
+        var limits = testLimits()
+        limits.inboundMessagesPerSecond = 200
+        limits.inboundMessageBurst = 10
+        let (nodeA, nodeB) = try await linkedPair(consortium, limits: limits)
+        for i in 0..<40 { nodeB.send([UInt8(i)], to: a) }
+        var received: [UInt8] = []
+        for _ in 0..<40 {
+            guard let message = await next(nodeA.inbound) else { break }
+            received.append(contentsOf: message.bytes)
+        }
+        #expect(received == (0..<40).map { UInt8($0) })
+        #expect(nodeA.metrics().rateLimitPauses > 0)
+        await nodeA.shutdown()
+        await nodeB.shutdown()
+    }
+
+    @Test func idleConnectionIsClosedAndKeepalivesKeepALinkUp() async throws {
+        let consortium = try TestConsortium()
+        var limits = testLimits()
+        limits.idleTimeout = .milliseconds(300)
+        limits.keepaliveInterval = .milliseconds(50)
+        let (nodeA, nodeB) = try await linkedPair(consortium, limits: limits)
+        let observer = try consortium.pki.issue(member: "observer-1", role: "observer")
+        let silent = try await RawPeer.connect(
+            to: try #require(nodeA.listeningAddress), context: RawPeer.clientContext(observer))
+        try await silent.handshake.get()
+        #expect(await silent.closed(within: 5))
+        #expect(nodeA.metrics().idleTimeouts >= 1)
+        // The validators' links, idle but kept alive, are still up after several timeouts.
+        try await Task.sleep(for: .milliseconds(700))
+        #expect(nodeA.isLinked(to: b) && nodeB.isLinked(to: a))
+        await nodeA.shutdown()
+        await nodeB.shutdown()
+    }
+
+    @Test func connectionLimitRefusesBeyondTheBound() async throws {
+        let consortium = try TestConsortium()
+        var limits = testLimits()
+        limits.maxConnections = 2
+        let nodeA = try consortium.node("validator-a", limits: limits)
+        try await nodeA.start()
+        let address = try #require(nodeA.listeningAddress)
+        let first = try await RawPeer.connect(to: address, context: nil)
+        let second = try await RawPeer.connect(to: address, context: nil)
+        let third = try await RawPeer.connect(to: address, context: nil)
+        #expect(await third.closed())
+        #expect(first.channel.isActive && second.channel.isActive)
+        #expect(nodeA.metrics().connectionsRefusedAtLimit == 1)
+        try await first.channel.close()
+        try await second.channel.close()
+        await nodeA.shutdown()
+    }
+
+    @Test func perMemberInboundBoundEvictsTheOldest() async throws {
+        let consortium = try TestConsortium()
+        var limits = testLimits()
+        limits.maxInboundConnectionsPerMember = 2
+        let nodeA = try consortium.node("validator-a", limits: limits)
+        try await nodeA.start()
+        let address = try #require(nodeA.listeningAddress)
+        let observer = try consortium.pki.issue(member: "observer-1", role: "observer")
+        let context = try RawPeer.clientContext(observer)
+        var peers: [RawPeer] = []
+        for count in 1...3 {
+            let peer = try await RawPeer.connect(to: address, context: context)
+            try await peer.handshake.get()
+            peers.append(peer)
+            #expect(await eventually { nodeA.metrics().authenticatedConnections == min(count, 2) })
+        }
+        #expect(await peers[0].closed())
+        #expect(peers[1].channel.isActive && peers[2].channel.isActive)
+        for peer in peers { try? await peer.channel.close() }
+        await nodeA.shutdown()
+    }
+}

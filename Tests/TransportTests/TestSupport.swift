@@ -1,0 +1,191 @@
+import ChainCore
+import Crypto
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import NIOSSL
+import SwiftASN1
+import Transport
+import X509
+
+/// A consortium CA made in the test, issuing P-256 member certificates with the `creditchain:`
+/// SAN URIs (and no host names), as `consortium init` will.
+struct TestPKI {
+    let key: P256.Signing.PrivateKey
+    let certificate: Certificate
+    let name: DistinguishedName
+
+    init(commonName: String = "CreditChain Test CA") throws {
+        key = P256.Signing.PrivateKey()
+        name = try DistinguishedName { CommonName(commonName) }
+        let now = Date()
+        certificate = try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: .init(key.publicKey),
+            notValidBefore: now - 3600, notValidAfter: now + 86400 * 365, issuer: name, subject: name,
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
+                Critical(KeyUsage(keyCertSign: true, cRLSign: true))
+            },
+            issuerPrivateKey: .init(key))
+    }
+
+    func issue(
+        member: String, role: String, notValidBefore: Date = Date() - 3600,
+        notValidAfter: Date = Date() + 86400, uris: [String]? = nil
+    ) throws -> TestCredential {
+        let leafKey = P256.Signing.PrivateKey()
+        let subject = try DistinguishedName { CommonName(member) }
+        let names = (uris ?? ["creditchain:member:\(member)", "creditchain:role:\(role)"]).map {
+            GeneralName.uniformResourceIdentifier($0)
+        }
+        let leaf = try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: .init(leafKey.publicKey),
+            notValidBefore: notValidBefore, notValidAfter: notValidAfter, issuer: name, subject: subject,
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.notCertificateAuthority)
+                Critical(KeyUsage(digitalSignature: true))
+                try ExtendedKeyUsage([.serverAuth, .clientAuth])
+                SubjectAlternativeNames(names)
+            },
+            issuerPrivateKey: .init(key))
+        return try TestCredential(certificate: leaf, key: leafKey, ca: certificate)
+    }
+}
+
+/// A member's certificate and key, in the forms X509 and NIOSSL want.
+struct TestCredential: Sendable {
+    let certificate: Certificate
+    let nioCertificate: NIOSSLCertificate
+    let nioKey: NIOSSLPrivateKey
+    let nioCA: NIOSSLCertificate
+
+    init(certificate: Certificate, key: P256.Signing.PrivateKey, ca: Certificate) throws {
+        self.certificate = certificate
+        nioCertificate = try NIOSSLCertificate(bytes: Array(certificate.serializeAsPEM().pemString.utf8), format: .pem)
+        nioKey = try NIOSSLPrivateKey(bytes: Array(key.pemRepresentation.utf8), format: .pem)
+        nioCA = try NIOSSLCertificate(bytes: Array(ca.serializeAsPEM().pemString.utf8), format: .pem)
+    }
+
+    var tlsIdentity: TLSIdentity {
+        TLSIdentity(certificateChain: [nioCertificate], privateKey: nioKey, trustRoots: [nioCA])
+    }
+}
+
+func member(_ id: String) -> MemberID {
+    do { return try MemberID(id) } catch { fatalError("bad test member id \(id)") }
+}
+
+func role(_ name: String) -> PeerRole {
+    guard let role = PeerRole(rawValue: name) else { fatalError("bad test role \(name)") }
+    return role
+}
+
+/// Log lines captured for assertions ("a clear log line").
+final class LogCapture: Sendable {
+    private let lines = NIOLockedValueBox<[String]>([])
+
+    var logger: Logger {
+        var logger = Logger(label: "test") { _ in CapturingHandler(capture: self) }
+        logger.logLevel = .debug
+        return logger
+    }
+
+    func append(_ line: String) { lines.withLockedValue { $0.append(line) } }
+    var all: [String] { lines.withLockedValue { $0 } }
+    func contains(_ text: String) -> Bool { all.contains { $0.contains(text) } }
+
+    struct CapturingHandler: LogHandler {
+        let capture: LogCapture
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .debug
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+            let meta = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            capture.append("\(event.level) \(event.message) \(meta)")
+        }
+    }
+}
+
+/// Tests that do not assert on logs keep the output readable.
+let quietLogger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+
+/// Polls `condition` every 10 ms until it holds or `seconds` pass; returns whether it held.
+func eventually(within seconds: Double = 10, _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return try await condition()
+}
+
+/// Reads the next message from `stream` or nil after `seconds`.
+func next(_ stream: AsyncStream<InboundMessage>, within seconds: Double = 10) async -> InboundMessage? {
+    await withTaskGroup(of: InboundMessage?.self) { group in
+        group.addTask {
+            var iterator = stream.makeAsyncIterator()
+            return await iterator.next()
+        }
+        group.addTask {
+            try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+            return nil
+        }
+        let first = await group.next() ?? nil
+        group.cancelAll()
+        return first
+    }
+}
+
+/// Test limits: short timeouts and backoff so every test finishes in seconds.
+func testLimits() -> TransportLimits {
+    var limits = TransportLimits()
+    limits.reconnectInitialDelay = .milliseconds(20)
+    limits.reconnectMaxDelay = .milliseconds(200)
+    limits.handshakeTimeout = .seconds(5)
+    return limits
+}
+
+/// A standard test consortium: one CA, the validator/observer policy, helpers to make nodes.
+struct TestConsortium {
+    let pki: TestPKI
+    let authorizer: X509PeerAuthorizer
+    let revocations = RevocationList()
+    let policy = LinkPolicy(
+        inboundRoles: [role("validator"), role("observer")], outboundRoles: [role("validator")])
+
+    init() throws {
+        pki = try TestPKI()
+        authorizer = X509PeerAuthorizer(roots: [pki.certificate], revocations: revocations)
+    }
+
+    func node(
+        _ id: String, role: String = "validator", peers: [MemberID: PeerEndpoint] = [:], port: Int = 0,
+        limits: TransportLimits = testLimits(), logger: Logger = quietLogger
+    ) throws -> PeerNetwork {
+        let credential = try pki.issue(member: id, role: role)
+        let configuration = PeerNetworkConfiguration(
+            localMember: member(id), tls: credential.tlsIdentity, listenHost: "127.0.0.1", listenPort: port,
+            peers: peers, policy: policy, limits: limits)
+        return try PeerNetwork(configuration: configuration, authorizer: authorizer, logger: logger)
+    }
+}
+
+extension PeerNetwork {
+    var endpoint: PeerEndpoint {
+        PeerEndpoint(host: "127.0.0.1", port: listeningAddress?.port ?? 0)
+    }
+
+    func isLinked(to other: MemberID, outbound: Bool = true) -> Bool {
+        peerStatus().contains { $0.member == other && (outbound ? $0.outboundConnected : $0.inboundConnections > 0) }
+    }
+}
