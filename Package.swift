@@ -115,8 +115,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Storage benchmark, and the child process the Storage crash tests kill.
+        .executableTarget(
+            name: "storage-bench",
+            dependencies: [
+                "ChainCore", "Ledger", "Storage",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Tests mirror sources.
         .testTarget(name: "ChainCoreTests", dependencies: ["ChainCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: [
+                "ChainCore", "Ledger", "Storage", "storage-bench",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "ChainCryptoTests", dependencies: ["ChainCore", "ChainCrypto"],
             resources: [.copy("Vectors")], swiftSettings: swiftSettings),

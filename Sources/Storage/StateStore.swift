@@ -1,0 +1,377 @@
+import ChainCore
+import Foundation
+import GRDB
+import Ledger
+import Logging
+
+/// The replica's application state in SQLite (through GRDB, WAL mode): the key/value entries,
+/// the applied height and state root, one row per applied block, the transaction index and a
+/// small meta table.
+///
+/// Each `apply` is ONE database transaction holding the block's writes, its transaction results
+/// and the new applied height, so after any crash the state sits exactly at a block boundary;
+/// the node then replays blocks `appliedHeight + 1 …` from the block store.
+///
+/// Durability: with `synchronous = NORMAL` (the default) in WAL mode a commit is atomic and
+/// consistent but the last commits may be lost on power failure (SQLite fsyncs at checkpoints,
+/// not at each commit). That is safe here because state is derived: blocks are fsync'd in the
+/// block store before they are applied, and a lost commit only means replaying a few more blocks
+/// on start. `Options.synchronous = .full` fsyncs each commit for deployments that want it.
+///
+/// Thread safety: a `DatabasePool` serialises writes and lets reads run concurrently on WAL
+/// snapshots, so reads keep working while a block applies (and while the disk is full).
+public final class StateStore: Sendable {
+    /// SQLite's durability setting for commits (see the type's documentation).
+    public enum Synchronous: String, Sendable {
+        case normal = "NORMAL"
+        case full = "FULL"
+    }
+
+    /// Limits; keys and values above them are refused on apply and when read from a snapshot.
+    public struct Options: Sendable {
+        public var synchronous: Synchronous
+        public var keyBytesMax: Int
+        public var valueBytesMax: Int
+
+        public init(synchronous: Synchronous = .normal, keyBytesMax: Int = 1024, valueBytesMax: Int = 4 << 20) {
+            precondition(keyBytesMax > 0 && valueBytesMax > 0 && valueBytesMax <= Int(UInt32.max))
+            self.synchronous = synchronous
+            self.keyBytesMax = keyBytesMax
+            self.valueBytesMax = valueBytesMax
+        }
+    }
+
+    /// The height whose state the store holds, and that state's root.
+    public struct Applied: Equatable, Sendable {
+        public var height: Height
+        public var stateRoot: Hash
+
+        public init(height: Height, stateRoot: Hash) {
+            self.height = height
+            self.stateRoot = stateRoot
+        }
+    }
+
+    /// A transaction of an applied block, as recorded in the transaction index.
+    public struct AppliedTransaction: Equatable, Sendable {
+        public var hash: Hash
+        public var result: TransactionResult
+
+        public init(hash: Hash, result: TransactionResult) {
+            self.hash = hash
+            self.result = result
+        }
+    }
+
+    /// Where a transaction was committed and how it ended.
+    public struct TransactionLocation: Equatable, Sendable {
+        public var hash: Hash
+        public var height: Height
+        /// Position in its block, from 0.
+        public var index: Int
+        public var result: TransactionResult
+    }
+
+    /// The database file.
+    public let path: String
+    let options: Options
+    let pool: DatabasePool
+    let logger: Logger
+
+    /// Opens (creating when missing) the database at `path`, creating its directory and schema.
+    public init(
+        path: String, options: Options = Options(), logger: Logger = Logger(label: "creditchain.storage.state")
+    ) throws {
+        self.path = path
+        self.options = options
+        self.logger = logger
+        if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+            try PosixFile.makeDirectory(String(path[..<slash]))
+        }
+        var config = Configuration()
+        config.label = "creditchain.state"
+        let synchronous = options.synchronous.rawValue
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+            try StateStore.migrator.migrate(pool)
+        } catch {
+            throw StateStore.mapError(error, path: path, logger: logger, operation: "open")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            // BLOB keys compare with memcmp, so primary-key order is lexicographic byte order.
+            try db.execute(
+                sql: """
+                    CREATE TABLE state (key BLOB PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID;
+                    CREATE TABLE block (height INTEGER PRIMARY KEY NOT NULL, state_root BLOB NOT NULL,
+                                        tx_count INTEGER NOT NULL);
+                    CREATE TABLE tx (hash BLOB PRIMARY KEY NOT NULL, height INTEGER NOT NULL,
+                                     idx INTEGER NOT NULL, code TEXT NOT NULL, detail TEXT NOT NULL) WITHOUT ROWID;
+                    CREATE INDEX tx_by_height ON tx(height, idx);
+                    CREATE TABLE meta (name TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID;
+                    """)
+        }
+        return m
+    }
+
+    // Meta names the store itself uses; `setMeta` refuses the `storage.` prefix.
+    static let appliedHeightKey = "storage.applied_height"
+    static let stateRootKey = "storage.state_root"
+
+    /// The applied height and state root, nil before anything was applied or imported.
+    public func applied() throws -> Applied? {
+        try read("read applied height") { db in try StateStore.applied(db) }
+    }
+
+    /// The applied height alone.
+    public func appliedHeight() throws -> Height? { try applied()?.height }
+
+    /// Applies block `height` atomically: its state writes (nil value = delete), its transactions
+    /// (in block order) and the new applied height and state root. `height` must be
+    /// `appliedHeight + 1`, or anything when nothing is applied yet (genesis, or a fresh store).
+    /// On failure nothing of the block is applied; a full disk gives `storage.disk_full` and the
+    /// same call succeeds once space returns.
+    public func apply(
+        height: Height, stateRoot: Hash, writes: [StateWrite], transactions: [AppliedTransaction] = []
+    ) throws {
+        let h = try StateStore.sqlHeight(height)
+        for w in writes {
+            guard w.key.count <= options.keyBytesMax, (w.value?.count ?? 0) <= options.valueBytesMax else {
+                throw StorageError(
+                    code: StorageError.tooLarge, path: path,
+                    reason: "state write of key \(w.key.count) / value \(w.value?.count ?? 0) bytes exceeds the limits")
+            }
+        }
+        try write("apply block \(height)") { db in
+            if let current = try StateStore.applied(db), current.height.value &+ 1 != height.value {
+                throw StorageError(
+                    code: StorageError.heightMismatch, path: path,
+                    reason: "apply at height \(height), applied height is \(current.height)")
+            }
+            let upsert = try db.cachedStatement(
+                sql:
+                    "INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+            )
+            let delete = try db.cachedStatement(sql: "DELETE FROM state WHERE key = ?")
+            for w in writes {
+                if let value = w.value {
+                    try upsert.execute(arguments: [Data(w.key), Data(value)])
+                } else {
+                    try delete.execute(arguments: [Data(w.key)])
+                }
+            }
+            // A hash seen before keeps its first inclusion (the ledger's replay protection makes
+            // a second one impossible; if it happened, the first is the one that counted).
+            let insertTx = try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO tx (hash, height, idx, code, detail) VALUES (?, ?, ?, ?, ?)")
+            for (i, t) in transactions.enumerated() {
+                try insertTx.execute(arguments: [Data(t.hash.bytes), h, i, t.result.code, t.result.detail])
+            }
+            try StateStore.setApplied(db, height: h, stateRoot: stateRoot, txCount: transactions.count)
+        }
+    }
+
+    /// The value stored under `key`.
+    public func get(_ key: [UInt8]) throws -> [UInt8]? {
+        try read("get") { db in
+            let data = try Data.fetchOne(db, sql: "SELECT value FROM state WHERE key = ?", arguments: [Data(key)])
+            return data.map { [UInt8]($0) }
+        }
+    }
+
+    /// Entries whose key starts with `prefix`, in ascending key order, at most `limit` of them,
+    /// starting after `startAfter` when given (for paging: pass the last key of the previous page).
+    public func scan(prefix: [UInt8], startAfter: [UInt8]? = nil, limit: Int) throws -> [StateEntry] {
+        guard limit > 0 else { return [] }
+        return try read("scan") { db in
+            var sql = "SELECT key, value FROM state WHERE key >= ?"
+            var args: [any DatabaseValueConvertible] = [Data(prefix)]
+            if let end = StateStore.prefixEnd(prefix) {
+                sql += " AND key < ?"
+                args.append(Data(end))
+            }
+            if let startAfter {
+                sql += " AND key > ?"
+                args.append(Data(startAfter))
+            }
+            sql += " ORDER BY key LIMIT ?"
+            args.append(limit)
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { row in
+                StateEntry(key: [UInt8](row[0] as Data), value: [UInt8](row[1] as Data))
+            }
+        }
+    }
+
+    /// Calls `body` with every entry in ascending key order from one consistent read snapshot,
+    /// with the applied state of that snapshot — e.g. to load the application's state on start.
+    /// Memory stays bounded: entries are streamed from a cursor.
+    public func forEachEntry(_ body: (Applied?, StateEntry) throws -> Void) throws {
+        try read("iterate state") { db in
+            let applied = try StateStore.applied(db)
+            let rows = try Row.fetchCursor(db, sql: "SELECT key, value FROM state ORDER BY key")
+            while let row = try rows.next() {
+                try body(applied, StateEntry(key: [UInt8](row[0] as Data), value: [UInt8](row[1] as Data)))
+            }
+        }
+    }
+
+    /// Where and how a transaction was committed, nil when the index does not hold it.
+    public func transaction(hash: Hash) throws -> TransactionLocation? {
+        try read("read transaction") { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT height, idx, code, detail FROM tx WHERE hash = ?", arguments: [Data(hash.bytes)])
+            else { return nil }
+            let height: Int64 = row[0]
+            let index: Int = row[1]
+            return TransactionLocation(
+                hash: hash, height: Height(UInt64(height)), index: index,
+                result: TransactionResult(code: row[2], detail: row[3]))
+        }
+    }
+
+    /// The state root recorded after block `height`, when that block was applied here.
+    public func stateRoot(at height: Height) throws -> Hash? {
+        let h = try StateStore.sqlHeight(height)
+        return try read("read state root") { db in
+            guard let data = try Data.fetchOne(db, sql: "SELECT state_root FROM block WHERE height = ?", arguments: [h])
+            else { return nil }
+            return try Hash(bytes: [UInt8](data))
+        }
+    }
+
+    /// A value of the meta table (node-level settings that must survive restarts).
+    public func meta(_ name: String) throws -> [UInt8]? {
+        try read("read meta") { db in
+            try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE name = ?", arguments: [name]).map { [UInt8]($0) }
+        }
+    }
+
+    /// Sets (or with nil removes) a meta value. Names starting with `storage.` are reserved.
+    public func setMeta(_ name: String, _ value: [UInt8]?) throws {
+        guard !name.hasPrefix("storage.") else {
+            throw StorageError(
+                code: StorageError.invalidArgument, path: path, reason: "meta names starting with storage. are reserved"
+            )
+        }
+        try write("write meta") { db in
+            if let value {
+                try db.execute(
+                    sql:
+                        "INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                    arguments: [name, Data(value)])
+            } else {
+                try db.execute(sql: "DELETE FROM meta WHERE name = ?", arguments: [name])
+            }
+        }
+    }
+
+    /// Closes the database; later calls fail.
+    public func close() throws {
+        do { try pool.close() } catch {
+            throw StateStore.mapError(error, path: path, logger: logger, operation: "close")
+        }
+    }
+
+    // MARK: - Internals
+
+    func read<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.read(body)
+        } catch {
+            throw StateStore.mapError(error, path: path, logger: logger, operation: operation)
+        }
+    }
+
+    func write<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.write(body)
+        } catch {
+            throw StateStore.mapError(error, path: path, logger: logger, operation: operation)
+        }
+    }
+
+    static func applied(_ db: Database) throws -> Applied? {
+        guard
+            let h = try Data.fetchOne(
+                db, sql: "SELECT value FROM meta WHERE name = ?", arguments: [StateStore.appliedHeightKey]),
+            let r = try Data.fetchOne(
+                db, sql: "SELECT value FROM meta WHERE name = ?", arguments: [StateStore.stateRootKey])
+        else { return nil }
+        guard h.count == 8 else {
+            throw StorageError(code: StorageError.corrupt, reason: "applied height is \(h.count) bytes, not 8")
+        }
+        let height = h.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return Applied(height: Height(height), stateRoot: try Hash(bytes: [UInt8](r)))
+    }
+
+    static func setApplied(_ db: Database, height: Int64, stateRoot: Hash, txCount: Int) throws {
+        var e = CanonicalEncoder()
+        e.u64(UInt64(height))
+        let upsert =
+            "INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value"
+        try db.execute(sql: upsert, arguments: [StateStore.appliedHeightKey, Data(e.bytes)])
+        try db.execute(sql: upsert, arguments: [StateStore.stateRootKey, Data(stateRoot.bytes)])
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO block (height, state_root, tx_count) VALUES (?, ?, ?)",
+            arguments: [height, Data(stateRoot.bytes), txCount])
+    }
+
+    static func sqlHeight(_ height: Height) throws -> Int64 {
+        guard let h = Int64(exactly: height.value) else {
+            throw StorageError(code: StorageError.invalidArgument, reason: "height \(height) exceeds SQLite's range")
+        }
+        return h
+    }
+
+    /// The smallest byte string greater than every string starting with `prefix`; nil when there
+    /// is none (empty prefix, or all 0xFF).
+    static func prefixEnd(_ prefix: [UInt8]) -> [UInt8]? {
+        var end = prefix
+        while let last = end.last {
+            if last < 0xFF {
+                end[end.count - 1] = last + 1
+                return end
+            }
+            end.removeLast()
+        }
+        return nil
+    }
+
+    /// Maps GRDB and SQLite errors to `StorageError`: SQLITE_FULL (and an I/O error while the
+    /// file system has no space left) becomes `storage.disk_full`, with one clear log line.
+    /// Errors that are neither (a caller's closure threw them) pass through unchanged.
+    static func mapError(_ error: any Error, path: String, logger: Logger, operation: String) -> any Error {
+        guard let db = error as? DatabaseError else { return error }
+        let full =
+            db.resultCode == .SQLITE_FULL
+            || (db.resultCode == .SQLITE_IOERR && (FreeSpace.bytesAvailable(at: path).map { $0 < 64 << 10 } ?? false))
+        if full {
+            logger.error(
+                "state store: disk full, \(operation) refused; reads continue, writes resume when space returns",
+                metadata: ["path": "\(path)", "sqlite": "\(db.message ?? "")"])
+            return StorageError(
+                code: StorageError.diskFull, path: path,
+                reason: "\(operation): \(db.message ?? "database or disk is full")")
+        }
+        logger.error("state store: \(operation) failed", metadata: ["path": "\(path)", "sqlite": "\(db)"])
+        return StorageError(code: StorageError.database, path: path, reason: "\(operation): \(db)")
+    }
+}
+
+/// One state entry (key and value bytes).
+public struct StateEntry: Equatable, Sendable {
+    public var key: [UInt8]
+    public var value: [UInt8]
+
+    public init(key: [UInt8], value: [UInt8]) {
+        self.key = key
+        self.value = value
+    }
+}

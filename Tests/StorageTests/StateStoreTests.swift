@@ -1,0 +1,146 @@
+import ChainCore
+import Foundation
+import Ledger
+import Testing
+
+@testable import Storage
+
+@Suite struct StateStoreTests {
+    private func root(_ n: UInt64) -> Hash { Hash(w0: n, w1: ~n, w2: n &* 3, w3: 42) }
+    private func txHash(_ h: UInt64, _ i: Int) -> Hash { Hash(w0: h, w1: UInt64(i), w2: 7, w3: 7) }
+
+    @Test func applyThenRead() throws {
+        let dir = TempDir()
+        defer { dir.remove() }
+        let store = try StateStore(path: dir.file("state/state.sqlite"))
+        #expect(try store.applied() == nil)
+        try store.apply(
+            height: Height(0), stateRoot: root(0),
+            writes: [StateWrite(key: [1, 1], value: [10]), StateWrite(key: [1, 2], value: [20])])
+        try store.apply(
+            height: Height(1), stateRoot: root(1),
+            writes: [
+                StateWrite(key: [1, 1], value: [11]), StateWrite(key: [1, 2], value: nil),
+                StateWrite(key: [2], value: [30]),
+            ],
+            transactions: [
+                .init(hash: txHash(1, 0), result: .ok),
+                .init(hash: txHash(1, 1), result: TransactionResult(code: "consent.expired", detail: "at 9")),
+            ])
+        #expect(try store.applied() == StateStore.Applied(height: Height(1), stateRoot: root(1)))
+        #expect(try store.get([1, 1]) == [11])
+        #expect(try store.get([1, 2]) == nil)
+        #expect(try store.get([2]) == [30])
+        #expect(try store.stateRoot(at: Height(0)) == root(0))
+        #expect(try store.stateRoot(at: Height(1)) == root(1))
+        #expect(try store.stateRoot(at: Height(2)) == nil)
+        let t = try #require(try store.transaction(hash: txHash(1, 1)))
+        #expect(t.height == Height(1) && t.index == 1)
+        #expect(t.result == TransactionResult(code: "consent.expired", detail: "at 9"))
+        #expect(try store.transaction(hash: txHash(9, 9)) == nil)
+        try store.close()
+
+        let reopened = try StateStore(path: dir.file("state/state.sqlite"))
+        #expect(try reopened.appliedHeight() == Height(1))
+        #expect(try reopened.get([1, 1]) == [11])
+    }
+
+    @Test func scanIsOrderedAndBoundedByPrefix() throws {
+        let dir = TempDir()
+        defer { dir.remove() }
+        let store = try StateStore(path: dir.file("state.sqlite"))
+        let keys: [[UInt8]] = [
+            [0x01], [0x01, 0x00], [0x01, 0xFF], [0x01, 0xFF, 0xFF], [0x02], [0x00, 0x01], [0xFF], [0xFF, 0xFF],
+            [0xFF, 0x00], [0x01, 0x80, 0x01],
+        ]
+        try store.apply(
+            height: Height(1), stateRoot: root(1), writes: keys.map { StateWrite(key: $0, value: $0 + [9]) })
+        let all = try store.scan(prefix: [], limit: 100)
+        #expect(all.map(\.key) == keys.sorted { $0.lexicographicallyPrecedes($1) })
+        #expect(all.allSatisfy { $0.value == $0.key + [9] })
+        #expect(
+            try store.scan(prefix: [0x01], limit: 100).map(\.key) == [
+                [0x01], [0x01, 0x00], [0x01, 0x80, 0x01], [0x01, 0xFF], [0x01, 0xFF, 0xFF],
+            ])
+        #expect(try store.scan(prefix: [0x01, 0xFF], limit: 100).map(\.key) == [[0x01, 0xFF], [0x01, 0xFF, 0xFF]])
+        // All-0xFF prefixes have no upper bound key.
+        #expect(try store.scan(prefix: [0xFF], limit: 100).map(\.key) == [[0xFF], [0xFF, 0x00], [0xFF, 0xFF]])
+        #expect(try store.scan(prefix: [0x03], limit: 100).isEmpty)
+        // Paging.
+        let page1 = try store.scan(prefix: [0x01], limit: 2)
+        #expect(page1.map(\.key) == [[0x01], [0x01, 0x00]])
+        let page2 = try store.scan(prefix: [0x01], startAfter: page1.last?.key, limit: 2)
+        #expect(page2.map(\.key) == [[0x01, 0x80, 0x01], [0x01, 0xFF]])
+        #expect(try store.scan(prefix: [0x01], limit: 0).isEmpty)
+    }
+
+    @Test func prefixEnd() {
+        #expect(StateStore.prefixEnd([]) == nil)
+        #expect(StateStore.prefixEnd([0xFF, 0xFF]) == nil)
+        #expect(StateStore.prefixEnd([0x01, 0xFF]) == [0x02])
+        #expect(StateStore.prefixEnd([0x01, 0x02]) == [0x01, 0x03])
+    }
+
+    @Test func wrongHeightAppliesNothing() throws {
+        let dir = TempDir()
+        defer { dir.remove() }
+        let store = try StateStore(path: dir.file("state.sqlite"))
+        try store.apply(height: Height(5), stateRoot: root(5), writes: [StateWrite(key: [1], value: [1])])
+        for h: UInt64 in [5, 7, 4] {
+            let e = #expect(throws: StorageError.self) {
+                try store.apply(
+                    height: Height(h), stateRoot: root(h), writes: [StateWrite(key: [1], value: [2])],
+                    transactions: [.init(hash: txHash(h, 0), result: .ok)])
+            }
+            #expect(e?.code == StorageError.heightMismatch)
+        }
+        #expect(try store.get([1]) == [1])
+        #expect(try store.applied() == StateStore.Applied(height: Height(5), stateRoot: root(5)))
+        #expect(try store.transaction(hash: txHash(7, 0)) == nil)
+    }
+
+    @Test func oversizeWritesAreRefused() throws {
+        let dir = TempDir()
+        defer { dir.remove() }
+        let store = try StateStore(
+            path: dir.file("state.sqlite"), options: StateStore.Options(keyBytesMax: 4, valueBytesMax: 8))
+        let e = #expect(throws: StorageError.self) {
+            try store.apply(
+                height: Height(1), stateRoot: root(1), writes: [StateWrite(key: [1, 2, 3, 4, 5], value: [])])
+        }
+        #expect(e?.code == StorageError.tooLarge)
+        #expect(throws: StorageError.self) {
+            try store.apply(height: Height(1), stateRoot: root(1), writes: [StateWrite(key: [1], value: Array(0..<9))])
+        }
+        #expect(try store.applied() == nil)
+    }
+
+    @Test func metaValues() throws {
+        let dir = TempDir()
+        defer { dir.remove() }
+        let store = try StateStore(path: dir.file("state.sqlite"))
+        #expect(try store.meta("node.chain_id") == nil)
+        try store.setMeta("node.chain_id", [1, 2])
+        #expect(try store.meta("node.chain_id") == [1, 2])
+        try store.setMeta("node.chain_id", nil)
+        #expect(try store.meta("node.chain_id") == nil)
+        #expect(throws: StorageError.self) { try store.setMeta("storage.applied_height", [0]) }
+    }
+
+    @Test func forEachEntryStreamsInOrderWithItsHeight() throws {
+        let dir = TempDir()
+        defer { dir.remove() }
+        let store = try StateStore(path: dir.file("state.sqlite"))
+        let writes: [StateWrite] = (0..<300).map { (i: Int) -> StateWrite in
+            StateWrite(key: [UInt8(i % 256), UInt8(i / 256)], value: [UInt8(i % 7)])
+        }
+        try store.apply(height: Height(3), stateRoot: root(3), writes: writes)
+        var seen: [[UInt8]] = []
+        try store.forEachEntry { applied, entry in
+            #expect(applied?.height == Height(3))
+            seen.append(entry.key)
+        }
+        let expected: [[UInt8]] = writes.map { $0.key }.sorted { $0.lexicographicallyPrecedes($1) }
+        #expect(seen == expected)
+    }
+}
