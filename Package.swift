@@ -104,6 +104,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -155,5 +156,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LedgerTests",
+            dependencies: ["ChainCore", "Ledger", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CreditRulesTests",
+            dependencies: [
+                "ChainCore", "Ledger", "CreditRules", .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.copy("Resources")], swiftSettings: swiftSettings),
     ]
 )
