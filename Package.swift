@@ -127,7 +127,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Tests mirror sources.
-        .testTarget(name: "ChainCoreTests", dependencies: ["ChainCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ChainCoreTests", dependencies: ["ChainCore"], resources: [.copy("Vectors")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "StorageTests",
             dependencies: [
@@ -137,7 +139,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "ChainCryptoTests", dependencies: ["ChainCore", "ChainCrypto"],
+            name: "ChainCryptoTests",
+            dependencies: [
+                "ChainCore", "ChainCrypto",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
             resources: [.copy("Vectors")], swiftSettings: swiftSettings),
         .testTarget(
             name: "TransportTests",

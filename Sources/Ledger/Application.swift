@@ -1,4 +1,5 @@
 import ChainCore
+import ChainCrypto
 
 /// What a block's execution knows about its block: all time comes from here (block time is the
 /// proposer's timestamp, bounded by the other validators), never from a clock.
@@ -80,16 +81,8 @@ public struct ValidatorSetUpdate: Hashable, Sendable {
 }
 
 /// A certificate revoked by governance, identified as X.509 does: issuer and serial number.
-public struct RevokedCertificate: Hashable, Sendable {
-    /// DER of the issuer's distinguished name.
-    public var issuer: [UInt8]
-    public var serial: [UInt8]
-
-    public init(issuer: [UInt8], serial: [UInt8]) {
-        self.issuer = issuer
-        self.serial = serial
-    }
-}
+/// Defined in ChainCrypto, whose certificate verifier enforces the revoked set.
+public typealias RevokedCertificate = ChainCrypto.RevokedCertificate
 
 /// One state entry written by a block (value nil = deleted). The node persists these in the
 /// same database transaction as the applied height.

@@ -6,6 +6,6 @@ struct CreditChain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "creditchain",
         abstract: "A permissioned BFT network for sharing enterprise credit information.",
-        subcommands: [CryptoCommand.self]
+        subcommands: [CryptoCommand.self, USCCCommand.self]
     )
 }
