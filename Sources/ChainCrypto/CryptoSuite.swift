@@ -32,6 +32,20 @@ public protocol CryptoSuite: Sendable {
     func openAtRest(_ sealed: [UInt8], key: [UInt8], aad: [UInt8]) throws -> [UInt8]
 }
 
+extension CryptoSuite {
+    /// The raw public key (Ed25519 or X25519: 32 bytes; SM2: 65 bytes 04‖x‖y) in SubjectPublicKeyInfo
+    /// PEM text, refused with `crypto.wrong_suite` when it is a key of another suite or algorithm.
+    public func publicKey(pem: String) throws -> [UInt8] {
+        let key = try EVPKey.publicKey(pem: pem)
+        let accepted = id == .standard ? ["ED25519", "X25519"] : ["SM2"]
+        guard accepted.contains(key.typeName) else {
+            throw ChainCryptoError.wrongSuite(
+                "the key is \(key.typeName), the \(id) suite uses \(accepted.joined(separator: " or "))")
+        }
+        return try key.publicOctets()
+    }
+}
+
 /// The suite implementations by id.
 public enum CryptoSuites {
     public static func suite(_ id: SuiteID) -> any CryptoSuite {

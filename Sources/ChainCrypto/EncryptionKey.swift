@@ -16,12 +16,15 @@ public struct EncryptionKey: Sendable {
     public let publicKey: [UInt8]
     /// The private key as unencrypted PKCS#8 PEM.
     public let pkcs8PEM: String
+    /// The public key as SubjectPublicKeyInfo PEM.
+    public let publicKeyPEM: String
 
     init(x25519 key: Curve25519.KeyAgreement.PrivateKey) {
         material = .x25519(key)
         suite = .standard
         publicKey = Array(key.publicKey.rawRepresentation)
         pkcs8PEM = key.pemRepresentation
+        publicKeyPEM = key.publicKey.pemRepresentation
     }
 
     init(sm2 key: EVPKey) throws {
@@ -32,5 +35,6 @@ public struct EncryptionKey: Sendable {
         suite = .gm
         publicKey = try key.publicOctets()
         pkcs8PEM = try key.pem(privateKey: true)
+        publicKeyPEM = try key.pem(privateKey: false)
     }
 }

@@ -1,5 +1,6 @@
 import COpenSSL
 import ChainCore
+import Foundation
 
 /// SM2 (GB/T 32918) signatures with a distinguishing ID and SM2 public-key encryption, through
 /// libcrypto's EVP_PKEY_SM2 keys. Signatures are DER SEQUENCE{r, s} as OpenSSL produces them;
@@ -58,10 +59,14 @@ public enum SM2 {
         signature: [UInt8], message: [UInt8], publicKey: [UInt8], id: [UInt8] = defaultID
     ) -> Bool {
         guard signature.count >= 8, signature.count <= maxSignatureSize,
-            let key = try? SM2.publicKey(publicKey)
+            let key = try? publicKeys.key(publicKey)
         else { return false }
         return verify(signature: signature, message: message, key: key, id: id)
     }
+
+    /// Parsed verification keys: a consortium has few signers, and importing a point (with its
+    /// on-curve check) costs about a tenth of a verification, so the mempool's hot path reuses them.
+    static let publicKeys = PublicKeyCache(limit: 4096)
 
     /// DER SEQUENCE{r, s} → r‖s (32 + 32 bytes, big-endian, left-padded).
     public static func rawSignature(fromDER der: [UInt8]) throws -> [UInt8] {
@@ -126,4 +131,26 @@ public struct SM2Verifier: ChainVerifier {
     public func verify(signature: [UInt8], message: [UInt8], publicKey: [UInt8]) -> Bool {
         SM2.verify(signature: signature, message: message, publicKey: publicKey, id: id)
     }
+}
+
+/// A bounded map from 04‖x‖y to the imported key, shared by every verifier of the process. When
+/// full it is emptied (members are few; an attacker cycling keys only costs re-imports).
+final class PublicKeyCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var keys = [[UInt8]: EVPKey]()
+    let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    func key(_ bytes: [UInt8]) throws -> EVPKey {
+        if let cached = lock.withLock({ keys[bytes] }) { return cached }
+        let key = try SM2.publicKey(bytes)
+        lock.withLock {
+            if keys.count >= limit { keys.removeAll(keepingCapacity: true) }
+            keys[bytes] = key
+        }
+        return key
+    }
+
+    var count: Int { lock.withLock { keys.count } }
 }

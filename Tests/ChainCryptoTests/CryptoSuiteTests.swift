@@ -126,6 +126,48 @@ import Testing
     }
 
     @Test(arguments: SuiteID.allCases)
+    func publicKeyPEMParsesBackWithinItsSuite(id: SuiteID) throws {
+        let suite = CryptoSuites.suite(id)
+        let other = CryptoSuites.suite(id == .standard ? .gm : .standard)
+        let signing = try suite.generateSigningKey()
+        let encryption = try suite.generateEncryptionKey()
+        #expect(try suite.publicKey(pem: signing.publicKeyPEM) == signing.publicKey)
+        #expect(try suite.publicKey(pem: encryption.publicKeyPEM) == encryption.publicKey)
+        let error = #expect(throws: ChainCryptoError.self) { try other.publicKey(pem: signing.publicKeyPEM) }
+        #expect(error?.code == "crypto.wrong_suite")
+        #expect(throws: ChainCryptoError.self) { try suite.publicKey(pem: signing.pkcs8PEM) }
+    }
+
+    /// One key shared by concurrent tasks (as the mempool and consensus do) signs and verifies
+    /// correctly in every task.
+    @Test(arguments: SuiteID.allCases)
+    func concurrentUseOfOneKey(id: SuiteID) async throws {
+        let suite = CryptoSuites.suite(id)
+        let key = try suite.generateSigningKey()
+        let encryption = try suite.generateEncryptionKey()
+        let results = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for task in 0..<8 {
+                group.addTask {
+                    var ok = true
+                    for round in 0..<25 {
+                        let message = [UInt8(task), UInt8(round)]
+                        let signature = try key.sign(message)
+                        if !suite.verifier.verify(signature: signature, message: message, publicKey: key.publicKey) {
+                            ok = false
+                        }
+                        let sealed = try suite.sealDelivery(message, to: encryption.publicKey, aad: [])
+                        let opened = try suite.openDelivery(sealed, with: encryption, aad: [])
+                        if opened != message { ok = false }
+                    }
+                    return ok
+                }
+            }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(results == [Bool](repeating: true, count: 8))
+    }
+
+    @Test(arguments: SuiteID.allCases)
     func deliveryRoundTripAndTamper(id: SuiteID) throws {
         let suite = CryptoSuites.suite(id)
         let key = try suite.generateEncryptionKey()

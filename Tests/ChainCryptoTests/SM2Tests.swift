@@ -43,6 +43,19 @@ import Testing
         #expect(!SM2Verifier().verify(signature: signature, message: [1], publicKey: offCurve))
     }
 
+    @Test func publicKeyCacheStaysBoundedAndReturnsTheSameKey() throws {
+        let cache = PublicKeyCache(limit: 2)
+        let keys = try (0..<3).map { _ in try GMSuite().generateSigningKey().publicKey }
+        let first = try cache.key(keys[0])
+        #expect(try cache.key(keys[0]) === first)
+        _ = try cache.key(keys[1])
+        #expect(cache.count == 2)
+        _ = try cache.key(keys[2])
+        #expect(cache.count <= 2)
+        #expect(throws: ChainCryptoError.self) { try cache.key([UInt8](repeating: 4, count: 65)) }
+        #expect(cache.count <= 2)
+    }
+
     /// A signature made by OpenSSL for an EC key on the SM2 curve would be ECDSA; keys created here
     /// are EVP_PKEY_SM2, and their signatures pass the SM2 verification of the published example's
     /// algorithm (checked against gmssl in SM2InteropTests).
