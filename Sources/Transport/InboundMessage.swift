@@ -50,10 +50,13 @@ public struct TransportMetrics: Sendable, Equatable {
     public var bytesSent = 0
     /// Frames dropped from send queues (oldest first) because a peer did not keep up.
     public var sendQueueDrops = 0
-    /// Messages dropped because the node did not read `inbound` fast enough.
+    /// Messages dropped from `inbound` past its hard cap (twice `inboundBufferMessages`); normally
+    /// zero because connections pause first.
     public var inboundDrops = 0
     /// Times a connection stopped reading to honour its member's rate limit.
     public var rateLimitPauses = 0
+    /// Times a connection stopped reading because the node had too much unread inbound.
+    public var inboundBackpressurePauses = 0
     /// Connections closed for a protocol violation (oversize frame, malformed frame).
     public var protocolViolations = 0
     public var idleTimeouts = 0
@@ -71,4 +74,28 @@ public struct PeerStatus: Sendable, Equatable {
     public var queuedMessages: Int
     public var queuedBytes: Int
     public var droppedMessages: Int
+}
+
+/// The messages from authenticated peers, in arrival order, for one consumer (the node's receive
+/// task). Taking a message frees its room in the inbound budget, which resumes paused connections.
+public struct InboundMessages: AsyncSequence, Sendable {
+    public typealias Element = InboundMessage
+
+    let base: AsyncStream<InboundMessage>
+    let registry: PeerRegistry
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var base: AsyncStream<InboundMessage>.AsyncIterator
+        let registry: PeerRegistry
+
+        public mutating func next() async -> InboundMessage? {
+            guard let message = await base.next() else { return nil }
+            registry.consumed(message)
+            return message
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(base: base.makeAsyncIterator(), registry: registry)
+    }
 }

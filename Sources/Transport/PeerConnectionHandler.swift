@@ -16,6 +16,8 @@ final class PeerConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private var logger: Logger
     private var handshakeTimer: Scheduled<Void>?
     private var readPaused = false
+    /// Frames decoded while the node's inbound budget was exhausted, delivered first on resume.
+    private var held = CircularBuffer<(PeerIdentity, WireMessage)>()
 
     init(connection: ConnectionContext, registry: PeerRegistry, logger: Logger) {
         self.connection = connection
@@ -111,7 +113,17 @@ final class PeerConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             if let pause = registry.charge(member: identity.member, frameBytes: frameBytes) {
                 pauseReading(for: pause, context: context)
             }
-            registry.deliver(message, from: identity)
+            if case .response = message {
+                registry.deliver(message, from: identity)
+            } else if !held.isEmpty || registry.inboundOverBudget {
+                // Frames the decoder already had when the budget ran out wait here, in order,
+                // instead of overfilling the stream; reading stays paused until they are delivered.
+                held.append((identity, message))
+                if !readPaused { registry.count { $0.inboundBackpressurePauses += 1 } }
+                pauseReading(for: Self.backpressurePoll, context: context)
+            } else {
+                registry.deliver(message, from: identity)
+            }
         case .sendKeepalive:
             context.writeAndFlush(
                 wrapOutboundOut(WireMessage.keepalive.encodedFrame(allocator: context.channel.allocator)), promise: nil)
@@ -135,14 +147,31 @@ final class PeerConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         }
     }
 
-    /// Stops reading until the member's rate-limit debt is repaid: TCP pushes back on the sender.
+    /// How often a connection paused for inbound backpressure looks whether the node caught up.
+    static let backpressurePoll = TimeAmount.milliseconds(5)
+
+    /// Stops reading for `pause` (rate-limit debt) and then for as long as the node's inbound
+    /// budget is exceeded: TCP pushes back on the sender instead of anything being dropped.
     private func pauseReading(for pause: TimeAmount, context: ChannelHandlerContext) {
         guard !readPaused, let options = context.channel.syncOptions else { return }
         readPaused = true
         try? options.setOption(ChannelOptions.autoRead, value: false)
-        context.eventLoop.assumeIsolated().scheduleTask(in: pause) {
+        scheduleResume(after: pause, context: context)
+    }
+
+    private func scheduleResume(after delay: TimeAmount, context: ChannelHandlerContext) {
+        context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
+            guard context.channel.isActive else { return }
+            while !self.held.isEmpty, !self.registry.inboundOverBudget {
+                let (identity, message) = self.held.removeFirst()
+                self.registry.deliver(message, from: identity)
+            }
+            if !self.held.isEmpty || self.registry.inboundOverBudget {
+                self.scheduleResume(after: Self.backpressurePoll, context: context)
+                return
+            }
             self.readPaused = false
-            guard context.channel.isActive, let options = context.channel.syncOptions else { return }
+            guard let options = context.channel.syncOptions else { return }
             try? options.setOption(ChannelOptions.autoRead, value: true)
             context.read()
         }

@@ -16,9 +16,10 @@ import X509
 /// allowed role on an inbound one. See docs/transport.md for the wire format and the bounds.
 public final class PeerNetwork: Sendable {
     public let configuration: PeerNetworkConfiguration
-    /// Messages and requests from authenticated peers, oldest first. Bounded by
-    /// `inboundBufferMessages`: when the node falls behind, the oldest are dropped and counted.
-    public var inbound: AsyncStream<InboundMessage> { registry.inbound }
+    /// Messages and requests from authenticated peers, in arrival order; iterate from one task.
+    /// Bounded by `inboundBufferMessages`/`inboundBufferBytes`: when the node falls behind,
+    /// connections stop reading until it catches up, so nothing is dropped and memory stays bounded.
+    public var inbound: InboundMessages { InboundMessages(base: registry.stream, registry: registry) }
 
     private let authorizer: any PeerAuthorizer
     private let group: any EventLoopGroup
@@ -47,7 +48,7 @@ public final class PeerNetwork: Sendable {
         logger[metadataKey: "node"] = "\(configuration.localMember)"
         self.logger = logger
         self.registry = PeerRegistry(limits: limits, logger: logger)
-        (serverContext, clientContext) = try configuration.tls.makeContexts()
+        (serverContext, clientContext) = try configuration.tls.makeContexts(shutdownTimeout: limits.tlsShutdownTimeout)
     }
 
     /// The bound listening address (with the real port when 0 was configured); nil before `start`
@@ -167,8 +168,10 @@ public final class PeerNetwork: Sendable {
             request.continuation.resume(
                 throwing: TransportError(code: "request.shut_down", reason: "network shut down"))
         }
-        if let server = serverChannel.channel { try? await server.close() }
-        for channel in channels { try? await channel.close() }
+        // All at once: each close may wait up to `tlsShutdownTimeout` for a silent peer.
+        var closing = channels.map { $0.close() }
+        if let server = serverChannel.channel { closing.append(server.close()) }
+        for future in closing { try? await future.get() }
         for task in dialers { await task.value }
         logger.info("peer network stopped")
     }
@@ -191,13 +194,12 @@ public final class PeerNetwork: Sendable {
                 value: .init(low: limits.writeBufferLowWatermark, high: limits.writeBufferHighWatermark)
             )
             .childChannelInitializer { channel in
-                guard self.registry.reserveInbound() else {
-                    self.logger.warning(
-                        "refusing connection: connection limit reached",
-                        metadata: [
-                            "remote": "\(channel.remoteAddress.map { "\($0)" } ?? "?")",
-                            "limit": "\(limits.maxConnections)",
-                        ])
+                if let refusals = self.registry.reserveInbound() {
+                    if refusals == 1 || refusals % 1000 == 0 {
+                        self.logger.warning(
+                            "refusing connections: connection limit reached",
+                            metadata: ["limit": "\(limits.maxConnections)", "refused": "\(refusals)"])
+                    }
                     return channel.eventLoop.makeFailedFuture(
                         TransportError(code: "connection.limit", reason: "connection limit reached"))
                 }

@@ -22,8 +22,10 @@ public struct TransportLimits: Sendable, Equatable {
     /// Per-peer send queue bounds (oldest frames dropped beyond them).
     public var sendQueueMessages = 4096
     public var sendQueueBytes = 64 * 1024 * 1024
-    /// Inbound stream capacity (messages waiting for the node; oldest dropped beyond it).
+    /// Unread inbound messages and bytes; beyond either, connections stop reading until the node
+    /// catches up (TCP pushes back on the senders).
     public var inboundBufferMessages = 8192
+    public var inboundBufferBytes = 64 * 1024 * 1024
     /// Per-member inbound rate limits, shared by all of that member's connections.
     public var inboundMessagesPerSecond: Double = 5000
     public var inboundMessageBurst: Double = 10000
@@ -35,6 +37,8 @@ public struct TransportLimits: Sendable, Equatable {
     public var keepaliveInterval: TimeAmount = .seconds(10)
     /// TCP accepted but no authenticated TLS session after this long: closed.
     public var handshakeTimeout: TimeAmount = .seconds(10)
+    /// How long a closing connection waits for the peer's TLS close_notify.
+    public var tlsShutdownTimeout: TimeAmount = .seconds(1)
     /// Connect attempt timeout for outbound links.
     public var connectTimeout: TimeAmount = .seconds(5)
     /// All inbound connections at once, authenticated or not; beyond it new ones are closed at accept.

@@ -78,6 +78,9 @@ final class PeerRegistry: Sendable {
         var nextRequestID: UInt64 = 1
         var nextConnectionID: UInt64 = 1
         var inboundConnections = 0
+        /// Messages (and their bytes) yielded to `inbound` and not yet taken by the node.
+        var pendingInboundMessages = 0
+        var pendingInboundBytes = 0
         var metrics = TransportMetrics()
         var shuttingDown = false
     }
@@ -85,14 +88,16 @@ final class PeerRegistry: Sendable {
     let state = NIOLockedValueBox(State())
     let limits: TransportLimits
     let logger: Logger
-    let inbound: AsyncStream<InboundMessage>
+    let stream: AsyncStream<InboundMessage>
     private let continuation: AsyncStream<InboundMessage>.Continuation
 
     init(limits: TransportLimits, logger: Logger) {
         self.limits = limits
         self.logger = logger
-        (inbound, continuation) = AsyncStream.makeStream(
-            of: InboundMessage.self, bufferingPolicy: .bufferingNewest(limits.inboundBufferMessages))
+        // The soft bounds (`inboundOverBudget`) stop reading first; this hard cap only guards
+        // against what connections had already decoded when they paused.
+        (stream, continuation) = AsyncStream.makeStream(
+            of: InboundMessage.self, bufferingPolicy: .bufferingNewest(2 * limits.inboundBufferMessages))
     }
 
     private func newSlot(endpoint: PeerEndpoint?) -> Slot {
@@ -111,16 +116,17 @@ final class PeerRegistry: Sendable {
         return ConnectionContext(id: id, link: link)
     }
 
-    /// Counts an accepted TCP connection against `maxConnections`; false means close it now.
-    func reserveInbound() -> Bool {
+    /// Counts an accepted TCP connection against `maxConnections`. Returns nil when accepted,
+    /// else the number of refusals so far (the caller logs the first and every 1000th, not a flood).
+    func reserveInbound() -> Int? {
         state.withLockedValue { s in
             guard !s.shuttingDown, s.inboundConnections < limits.maxConnections else {
                 s.metrics.connectionsRefusedAtLimit += 1
-                return false
+                return s.metrics.connectionsRefusedAtLimit
             }
             s.inboundConnections += 1
             s.metrics.connectionsAccepted += 1
-            return true
+            return nil
         }
     }
 
@@ -305,8 +311,33 @@ final class PeerRegistry: Sendable {
     }
 
     private func yield(_ message: InboundMessage) {
-        if case .dropped = continuation.yield(message) {
+        state.withLockedValue { s in
+            s.pendingInboundMessages += 1
+            s.pendingInboundBytes += message.bytes.count
+        }
+        switch continuation.yield(message) {
+        case .enqueued: break
+        case .dropped(let old):
+            consumed(old)
             count { $0.inboundDrops += 1 }
+        case .terminated: consumed(message)
+        @unknown default: break
+        }
+    }
+
+    /// The node took `message` from `inbound` (or it was dropped).
+    func consumed(_ message: InboundMessage) {
+        state.withLockedValue { s in
+            s.pendingInboundMessages -= 1
+            s.pendingInboundBytes -= message.bytes.count
+        }
+    }
+
+    /// True while the node has more unread messages than `inboundBufferMessages` or
+    /// `inboundBufferBytes`: connections stop reading until it catches up.
+    var inboundOverBudget: Bool {
+        state.withLockedValue { s in
+            s.pendingInboundMessages > limits.inboundBufferMessages || s.pendingInboundBytes > limits.inboundBufferBytes
         }
     }
 

@@ -30,13 +30,15 @@ public struct TLSIdentity: Sendable {
     /// TLS 1.3 only, mutual authentication required in both directions. `.noHostnameVerification`
     /// keeps "a certificate is required" (the server fails a client that sends none); the custom
     /// verification callback installed per connection replaces the chain check and the hostname
-    /// check with the consortium identity check.
-    func makeContexts() throws -> (server: NIOSSLContext, client: NIOSSLContext) {
+    /// check with the consortium identity check. `shutdownTimeout` bounds how long a closing
+    /// connection waits for the peer's close_notify: a peer that stopped reading must not hold it.
+    func makeContexts(shutdownTimeout: TimeAmount) throws -> (server: NIOSSLContext, client: NIOSSLContext) {
         var server = TLSConfiguration.makeServerConfiguration(
             certificateChain: certificateChain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
         server.minimumTLSVersion = .tlsv13
         server.certificateVerification = .noHostnameVerification
         server.trustRoots = .certificates(trustRoots)
+        server.shutdownTimeout = shutdownTimeout
 
         var client = TLSConfiguration.makeClientConfiguration()
         client.minimumTLSVersion = .tlsv13
@@ -44,6 +46,7 @@ public struct TLSIdentity: Sendable {
         client.trustRoots = .certificates(trustRoots)
         client.certificateChain = certificateChain.map { .certificate($0) }
         client.privateKey = .privateKey(privateKey)
+        client.shutdownTimeout = shutdownTimeout
         return (try NIOSSLContext(configuration: server), try NIOSSLContext(configuration: client))
     }
 }

@@ -13,7 +13,7 @@ import Testing
 /// Idle TLS connections must not exhaust the node. The default run keeps 200 open (seconds);
 /// `CREDITCHAIN_IDLE_CONNECTIONS=2000 swift test --filter IdleConnections` is the measurement
 /// reported in BENCHMARKS.md.
-@Suite struct IdleConnectionsTests {
+@Suite(.serialized) struct IdleConnectionsTests {
     static let count = ProcessInfo.processInfo.environment["CREDITCHAIN_IDLE_CONNECTIONS"].flatMap(Int.init) ?? 200
 
     /// Resident set size of this process in KiB, from /proc/self/status.
@@ -97,5 +97,87 @@ import Testing
         for peer in peers { peer.channel.close(promise: nil) }
         await nodeB.shutdown()
         await nodeA.shutdown()
+    }
+
+    /// The idle clients, in Python's ssl module: TLS 1.3 with the member certificate, then silence.
+    static let clientScript = """
+        import resource, socket, ssl, sys
+        host, port, cert, key, count = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, count + 256), hard))
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        ctx.load_cert_chain(cert, key)
+        held = [ctx.wrap_socket(socket.create_connection((host, port))) for _ in range(count)]
+        print("ready", len(held), flush=True)
+        sys.stdin.read()
+        """
+
+    /// The measurement for BENCHMARKS.md: the idle clients live in another process, so this
+    /// process's RSS growth is the listener's alone. Runs when CREDITCHAIN_IDLE_CONNECTIONS is set.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["CREDITCHAIN_IDLE_CONNECTIONS"] != nil))
+    func listenerMemoryWithIdleClientsInAnotherProcess() async throws {
+        let count = Self.count
+        #expect(Self.raiseDescriptorLimit(to: count + 512), "raise `ulimit -n` to \(count + 512)")
+        let consortium = try TestConsortium()
+        var limits = testLimits()
+        limits.maxInboundConnectionsPerMember = count + 1
+        limits.idleTimeout = .seconds(300)
+        limits.keepaliveInterval = .seconds(60)
+        limits.handshakeTimeout = .seconds(60)
+        let nodeA = try consortium.node("validator-a", limits: limits)
+        try await nodeA.start()
+        let idle = try consortium.pki.issue(member: "observer-idle", role: "observer")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("creditchain-idle-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let script = directory.appendingPathComponent("clients.py")
+        let cert = directory.appendingPathComponent("cert.pem")
+        let key = directory.appendingPathComponent("key.pem")
+        try Self.clientScript.write(to: script, atomically: true, encoding: .utf8)
+        try idle.certificatePEM.write(to: cert, atomically: true, encoding: .utf8)
+        try idle.keyPEM.write(to: key, atomically: true, encoding: .utf8)
+
+        let before = Self.residentKiB() ?? 0
+        let process = Process()
+        process.executableURL = URL(
+            fileURLWithPath: ProcessInfo.processInfo.environment["CREDITCHAIN_PYTHON"] ?? "/usr/bin/python3")
+        process.arguments = [script.path, "127.0.0.1", "\(nodeA.endpoint.port)", cert.path, key.path, "\(count)"]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        let started = ContinuousClock.now
+        try process.run()
+        let registered = await eventually(within: 120) { nodeA.metrics().authenticatedConnections == count }
+        #expect(registered)
+        let opened = ContinuousClock.now - started
+        let after = Self.residentKiB() ?? 0
+
+        let nodeB = try consortium.node("validator-b", peers: [member("validator-a"): nodeA.endpoint], limits: limits)
+        try await nodeB.start()
+        let answerer = Task {
+            for await message in nodeA.inbound where message.from == member("validator-b") {
+                nodeA.respond(to: message, with: message.bytes)
+            }
+        }
+        #expect(await eventually { nodeB.isLinked(to: member("validator-a")) })
+        let roundTripStart = ContinuousClock.now
+        let echo = try await nodeB.request([1, 2, 3], to: member("validator-a"), timeout: .seconds(10))
+        let roundTrip = ContinuousClock.now - roundTripStart
+        #expect(echo == [1, 2, 3])
+        #expect(nodeA.metrics().authenticatedConnections == count + 1)
+        print(
+            "idle-connections (listener only): \(count) open in \(opened), rss before \(before / 1024) MiB, "
+                + "after \(after / 1024) MiB, \(String(format: "%.1f", Double(after - before) / Double(max(count, 1)))) "
+                + "KiB per connection; real peer request round trip \(roundTrip)")
+
+        try input.fileHandleForWriting.close()
+        answerer.cancel()
+        await nodeB.shutdown()
+        await nodeA.shutdown()
+        process.waitUntilExit()
     }
 }

@@ -281,6 +281,30 @@ import Testing
         await nodeB.shutdown()
     }
 
+    @Test func slowConsumerPausesReadingInsteadOfDropping() async throws {
+        let consortium = try TestConsortium()
+        var limits = testLimits()
+        limits.inboundBufferMessages = 8
+        limits.inboundBufferBytes = 64 * 1024
+        let (nodeA, nodeB) = try await linkedPair(consortium, limits: limits)
+        let total = 300
+        for i in 0..<total { nodeB.send([UInt8](repeating: UInt8(i % 256), count: 1024), to: a) }
+        // Nobody reads A's inbound yet: A must stop reading rather than buffer or drop.
+        #expect(await eventually { nodeA.metrics().inboundBackpressurePauses > 0 })
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(nodeA.metrics().framesReceived < total)
+        var received = 0
+        for await message in nodeA.inbound {
+            #expect(message.bytes.first == UInt8(received % 256))
+            received += 1
+            if received == total { break }
+        }
+        #expect(received == total)
+        #expect(nodeA.metrics().inboundDrops == 0)
+        await nodeA.shutdown()
+        await nodeB.shutdown()
+    }
+
     @Test func idleConnectionIsClosedAndKeepalivesKeepALinkUp() async throws {
         let consortium = try TestConsortium()
         var limits = testLimits()

@@ -17,6 +17,7 @@ struct RawPeer {
         configuration.certificateVerification = .none
         configuration.certificateChain = [.certificate(credential.nioCertificate)]
         configuration.privateKey = .privateKey(credential.nioKey)
+        configuration.shutdownTimeout = .milliseconds(100)
         return try NIOSSLContext(configuration: configuration)
     }
 

@@ -62,11 +62,15 @@ struct TestCredential: Sendable {
     let nioCertificate: NIOSSLCertificate
     let nioKey: NIOSSLPrivateKey
     let nioCA: NIOSSLCertificate
+    let certificatePEM: String
+    let keyPEM: String
 
     init(certificate: Certificate, key: P256.Signing.PrivateKey, ca: Certificate) throws {
         self.certificate = certificate
-        nioCertificate = try NIOSSLCertificate(bytes: Array(certificate.serializeAsPEM().pemString.utf8), format: .pem)
-        nioKey = try NIOSSLPrivateKey(bytes: Array(key.pemRepresentation.utf8), format: .pem)
+        certificatePEM = try certificate.serializeAsPEM().pemString
+        keyPEM = key.pemRepresentation
+        nioCertificate = try NIOSSLCertificate(bytes: Array(certificatePEM.utf8), format: .pem)
+        nioKey = try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem)
         nioCA = try NIOSSLCertificate(bytes: Array(ca.serializeAsPEM().pemString.utf8), format: .pem)
     }
 
@@ -130,7 +134,7 @@ func eventually(within seconds: Double = 10, _ condition: () async throws -> Boo
 }
 
 /// Reads the next message from `stream` or nil after `seconds`.
-func next(_ stream: AsyncStream<InboundMessage>, within seconds: Double = 10) async -> InboundMessage? {
+func next(_ stream: InboundMessages, within seconds: Double = 10) async -> InboundMessage? {
     await withTaskGroup(of: InboundMessage?.self) { group in
         group.addTask {
             var iterator = stream.makeAsyncIterator()
