@@ -6,6 +6,9 @@ struct CreditChain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "creditchain",
         abstract: "A permissioned BFT network for sharing enterprise credit information.",
-        subcommands: [CryptoCommand.self, USCCCommand.self]
+        subcommands: [
+            CryptoCommand.self, USCCCommand.self,
+            TokenCommand.self, TxCommand.self, StatusCommand.self,
+        ]
     )
 }
