@@ -187,5 +187,11 @@ let package = Package(
                 "ChainCore", "Ledger", "CreditRules", .product(name: "Crypto", package: "swift-crypto"),
             ],
             resources: [.copy("Resources")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NodeTests",
+            dependencies: [
+                "Node", "ChainCore", "Ledger", .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings),
     ]
 )

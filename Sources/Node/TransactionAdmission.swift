@@ -1,0 +1,91 @@
+import ChainCore
+import Foundation
+import Ledger
+
+/// The stateless half of mempool admission: decode bounds, suite, known signer, signature.
+/// It holds only immutable values, so any task may call it; `verify(batch:)` spreads a batch over
+/// the cores because signature checks dominate admission cost.
+public struct TransactionAdmission: Sendable {
+    public let chainID: ChainID
+    public let suite: SuiteID
+    public let verifier: any ChainVerifier
+    public let hasher: any ChainHasher
+    /// Signing public key of every member allowed to submit transactions.
+    public private(set) var memberKeys: [MemberID: [UInt8]]
+    public let transactionBytesMax: Int
+
+    public init(
+        chainID: ChainID, suite: SuiteID, verifier: any ChainVerifier, hasher: any ChainHasher,
+        memberKeys: [MemberID: [UInt8]], transactionBytesMax: Int
+    ) {
+        self.chainID = chainID
+        self.suite = suite
+        self.verifier = verifier
+        self.hasher = hasher
+        self.memberKeys = memberKeys
+        self.transactionBytesMax = transactionBytesMax
+    }
+
+    /// Decodes canonical envelope bytes (bounded) and verifies them.
+    public func verify(bytes: [UInt8]) -> Result<VerifiedTransaction, NodeError> {
+        guard bytes.count <= transactionBytesMax else {
+            return .failure(
+                NodeError(
+                    code: "mempool.too_large", reason: "envelope of \(bytes.count) bytes exceeds \(transactionBytesMax)"
+                ))
+        }
+        let envelope: TransactionEnvelope
+        do { envelope = try TransactionEnvelope(canonicalBytes: bytes) } catch {
+            return .failure(NodeError(code: "transaction.malformed", reason: "\(error)"))
+        }
+        return verify(envelope, size: bytes.count)
+    }
+
+    /// Verifies a decoded envelope.
+    public func verify(_ envelope: TransactionEnvelope, size: Int? = nil) -> Result<VerifiedTransaction, NodeError> {
+        let canonical = envelope.canonicalBytes
+        guard canonical.count <= transactionBytesMax else {
+            return .failure(
+                NodeError(
+                    code: "mempool.too_large",
+                    reason: "envelope of \(canonical.count) bytes exceeds \(transactionBytesMax)"))
+        }
+        guard envelope.suite == suite else {
+            return .failure(
+                NodeError(code: "transaction.wrong_suite", reason: "this chain uses the \(suite.name) suite"))
+        }
+        guard let key = memberKeys[envelope.signer] else {
+            return .failure(
+                NodeError(code: "transaction.unknown_signer", reason: "\(envelope.signer) is not a member"))
+        }
+        guard envelope.verifySignature(with: verifier, chainID: chainID, publicKey: key) else {
+            return .failure(NodeError(code: "transaction.bad_signature", reason: "the signature does not verify"))
+        }
+        let hash = hasher.hash(TransactionEnvelope.hashDomain, canonical)
+        return .success(VerifiedTransaction(envelope: envelope, hash: hash, size: canonical.count))
+    }
+
+    /// Verifies many envelopes on all cores; results keep the input order.
+    public func verify(batch: [TransactionEnvelope], parallelism: Int = ProcessInfoCores.count) async -> [Result<
+        VerifiedTransaction, NodeError
+    >] {
+        if batch.count < 8 || parallelism <= 1 { return batch.map { verify($0) } }
+        let chunk = (batch.count + parallelism - 1) / parallelism
+        return await withTaskGroup(of: (Int, [Result<VerifiedTransaction, NodeError>]).self) { group in
+            for start in stride(from: 0, to: batch.count, by: chunk) {
+                let slice = Array(batch[start..<min(start + chunk, batch.count)])
+                group.addTask { (start, slice.map { self.verify($0) }) }
+            }
+            var out = [Result<VerifiedTransaction, NodeError>?](repeating: nil, count: batch.count)
+            for await (start, results) in group {
+                for (i, r) in results.enumerated() { out[start + i] = r }
+            }
+            return out.map { $0 ?? .failure(NodeError(code: "node.internal", reason: "missing verification")) }
+        }
+    }
+}
+
+/// The number of cores signature verification may use.
+public enum ProcessInfoCores {
+    public static var count: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+}
