@@ -23,11 +23,13 @@ public struct ClientAPI: Sendable {
         self.providers = providers
     }
 
-    /// The router. Order matters: the problem mapper wraps everything (unknown routes included),
-    /// the body limit applies before any handler reads, authentication wraps only the private
-    /// routes.
+    /// The router. Order matters: request metrics (swift-metrics, by route template, method and
+    /// status; the node bootstraps the Prometheus backend) see the final status, the problem
+    /// mapper wraps everything (unknown routes included), the body limit applies before any
+    /// handler reads, authentication wraps only the private routes.
     public func buildRouter() -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
+        router.add(middleware: MetricsMiddleware<APIRequestContext>())
         router.add(middleware: ProblemMiddleware<APIRequestContext>(requestBodyMax: configuration.requestBodyMax))
         router.add(middleware: RequestBodyLimitMiddleware(requestBodyMax: configuration.requestBodyMax))
         PublicRoutes(node: node, openAPI: OpenAPIDocument.load()).add(to: router)

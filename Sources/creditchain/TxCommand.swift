@@ -17,7 +17,10 @@ struct TxCommand: AsyncParsableCommand {
 
         @OptionGroup var connection: APIConnection
 
-        @Flag(help: "Wait (bounded by the node) until the transaction is committed.")
+        @Flag(
+            help:
+                "Wait (bounded by the node) until the transaction is committed; exit 2 if it is not committed in time, 1 if the rules refused it."
+        )
         var wait = false
 
         @Flag(help: "Print the node's JSON answer as it is.")
@@ -34,6 +37,15 @@ struct TxCommand: AsyncParsableCommand {
                 .POST, wait ? "/v1/transactions?wait=commit" : "/v1/transactions", body: body,
                 contentType: isJSON ? "application/json" : "application/octet-stream")
             try reply.printTransaction(json: json)
+            guard wait, let view = try? JSONDecoder().decode(TransactionView.self, from: Data(reply.body)) else {
+                return
+            }
+            // Scripts can tell "not committed in time" (2) and "committed but refused by the rules" (1).
+            if view.status != .committed {
+                FileHandle.standardError.write(Data("not committed within the node's wait; check with tx get\n".utf8))
+                throw ExitCode(2)
+            }
+            if let result = view.result, result.code != "ok" { throw ExitCode.failure }
         }
     }
 

@@ -392,3 +392,27 @@ extension Harness {
         }
     }
 }
+
+@Suite struct LiveServerTests {
+    /// The same routes over a real socket and Hummingbird's HTTP/1 server, as the CLI sees them.
+    @Test func submitAndOversizeOverRealHTTP() async throws {
+        let harness = try Harness(configuration: APIConfiguration(requestBodyMax: 4096))
+        let envelope = try sampleEnvelope()
+        try await Application(router: harness.api.buildRouter()).test(.live) { client in
+            var headers = harness.authorization
+            headers[.contentType] = "application/octet-stream"
+            let accepted = try await client.execute(
+                uri: "/v1/transactions", method: .post, headers: headers,
+                body: ByteBuffer(bytes: envelope.canonicalBytes))
+            #expect(accepted.status == .accepted)
+            let tooLarge = try await client.execute(
+                uri: "/v1/transactions", method: .post, headers: headers,
+                body: ByteBuffer(bytes: [UInt8](repeating: 0, count: 5000)))
+            #expect(tooLarge.status == .contentTooLarge)
+            #expect(try problem(tooLarge).code == "request.too_large")
+            let missing = try await client.execute(uri: "/nowhere", method: .get)
+            #expect(try problem(missing).code == "not_found")
+        }
+        #expect(await harness.node.submitted.count == 1)
+    }
+}
