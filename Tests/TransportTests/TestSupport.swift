@@ -155,7 +155,7 @@ func testLimits() -> TransportLimits {
     var limits = TransportLimits()
     limits.reconnectInitialDelay = .milliseconds(20)
     limits.reconnectMaxDelay = .milliseconds(200)
-    limits.handshakeTimeout = .seconds(5)
+    limits.handshakeTimeout = .seconds(60)
     return limits
 }
 
