@@ -7,6 +7,7 @@
 import ChainCore
 import Crypto
 import Foundation
+import Glibc
 import Ledger
 import Logging
 import Storage
@@ -97,6 +98,26 @@ func bench(_ args: [String]) throws {
     let payload = [UInt8](repeating: 0x5A, count: size)
     say("storage bench: dir \(base), payload \(size) B")
 
+    // 0. The device's floor: raw pwrite + fdatasync of the same bytes, no store.
+    do {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let fd = open(dir + "/raw", O_RDWR | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw StorageError(code: StorageError.io, reason: "open raw") }
+        let bytes = [UInt8](repeating: 0x5A, count: size + 57)
+        var offset = 0
+        let start = clock.now
+        for _ in 0..<entries {
+            _ = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(offset)) }
+            offset += bytes.count
+            fdatasync(fd)
+        }
+        let t = seconds(clock.now - start)
+        close(fd)
+        say(
+            String(
+                format: "raw pwrite + fdatasync (no store): %.0f/s (%.3f ms each)", Double(entries) / t,
+                t * 1000 / Double(entries)))
+    }
     // 1. fsync per entry.
     do {
         let store = try BlockStore(directory: dir + "/blocks-each", hasher: SHA256Hasher(), logger: quietLogger())
@@ -132,7 +153,20 @@ func bench(_ args: [String]) throws {
         let rt = seconds(clock.now - readStart)
         say(String(format: "block store, verified reads: %.0f reads/s", Double(n) / rt))
     }
-    // 3. SQLite apply of 1,000-write blocks.
+    // 3. Safety record saves (temporary file, fsync, rename, directory fsync).
+    do {
+        let safety = try SafetyStore(directory: dir + "/safety", logger: quietLogger())
+        let record = [UInt8](repeating: 7, count: 600)
+        let n = max(entries / 4, 1)
+        let start = clock.now
+        for _ in 0..<n { try safety.save(record) }
+        let t = seconds(clock.now - start)
+        say(
+            String(
+                format: "safety store: %d saves of 600 B in %.2f s = %.0f saves/s (%.3f ms each)", n, t, Double(n) / t,
+                t * 1000 / Double(n)))
+    }
+    // 4. SQLite apply of 1,000-write blocks.
     for sync in [StateStore.Synchronous.normal, .full] {
         let store = try StateStore(
             path: dir + "/state-\(sync.rawValue).sqlite", options: StateStore.Options(synchronous: sync),
