@@ -163,7 +163,7 @@ let package = Package(
         .testTarget(
             name: "TransportTests",
             dependencies: [
-                "ChainCore", "Transport",
+                "ChainCore", "ChainCrypto", "Transport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

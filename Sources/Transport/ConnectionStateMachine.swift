@@ -1,3 +1,4 @@
+import ChainCrypto
 import NIOCore
 
 /// The life of one connection, as a value that returns what to do; `PeerConnectionHandler` only
@@ -5,36 +6,36 @@ import NIOCore
 struct ConnectionStateMachine {
     enum State: Equatable {
         case handshaking
-        case active(PeerIdentity)
+        case active(MemberIdentity)
         case closed
     }
 
     enum Action: Equatable {
         case none
         /// TLS finished and the identity passed the checks: register the link.
-        case register(PeerIdentity)
+        case register(MemberIdentity)
         /// Hand a frame to the network (after rate limiting by its size).
-        case deliver(PeerIdentity, WireMessage, frameBytes: Int)
+        case deliver(MemberIdentity, WireMessage, frameBytes: Int)
         case sendKeepalive
         /// Close the connection, logging why; `violation` counts it as hostile input.
         case close(TransportError, violation: Bool)
         /// The connection ended; remove it from the registry.
-        case unregister(PeerIdentity)
+        case unregister(MemberIdentity)
     }
 
     private(set) var state: State = .handshaking
     /// Set once registered, cleared when unregistered: a connection closed for a violation after
     /// authentication must still leave the registry exactly once.
-    private var registered: PeerIdentity?
+    private var registered: MemberIdentity?
 
-    var identity: PeerIdentity? {
+    var identity: MemberIdentity? {
         if case .active(let identity) = state { return identity }
         return nil
     }
 
     /// `identity` is what the verification callback accepted (nil would be a NIOSSL bug: a
     /// handshake cannot complete without the callback succeeding).
-    mutating func handshakeCompleted(identity: PeerIdentity?) -> Action {
+    mutating func handshakeCompleted(identity: MemberIdentity?) -> Action {
         guard case .handshaking = state else { return .none }
         guard let identity else {
             state = .closed

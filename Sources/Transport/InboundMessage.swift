@@ -1,4 +1,5 @@
 import ChainCore
+import ChainCrypto
 
 /// One message received from an authenticated peer, as the node reads it from
 /// `PeerNetwork.inbound`. The payload is copied out of the connection's buffers so holding a
@@ -11,11 +12,11 @@ public struct InboundMessage: Sendable, Equatable {
     }
 
     public let from: MemberID
-    public let role: PeerRole
+    public let role: MemberRole
     public let kind: Kind
     public let bytes: [UInt8]
 
-    public init(from: MemberID, role: PeerRole, kind: Kind, bytes: [UInt8]) {
+    public init(from: MemberID, role: MemberRole, kind: Kind, bytes: [UInt8]) {
         self.from = from
         self.role = role
         self.kind = kind
@@ -67,7 +68,7 @@ public struct TransportMetrics: Sendable, Equatable {
 /// The state of one peer, for `/v1/status`.
 public struct PeerStatus: Sendable, Equatable {
     public var member: MemberID
-    public var role: PeerRole?
+    public var role: MemberRole?
     public var endpoint: PeerEndpoint?
     public var outboundConnected: Bool
     public var inboundConnections: Int

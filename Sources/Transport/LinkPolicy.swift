@@ -1,4 +1,5 @@
 import ChainCore
+import ChainCrypto
 
 /// Which side opened a connection, and so what the peer must prove.
 public enum PeerLink: Hashable, Sendable, CustomStringConvertible {
@@ -20,32 +21,32 @@ public enum PeerLink: Hashable, Sendable, CustomStringConvertible {
 /// callback applies it after the certificate chain has been verified.
 public struct LinkPolicy: Sendable, Equatable {
     /// Roles that may open connections to this node (e.g. validators and observers).
-    public var inboundRoles: Set<PeerRole>
+    public var inboundRoles: Set<MemberRole>
     /// Roles a dialled peer may have (e.g. only validators). `nil` accepts any role.
-    public var outboundRoles: Set<PeerRole>?
+    public var outboundRoles: Set<MemberRole>?
 
-    public init(inboundRoles: Set<PeerRole>, outboundRoles: Set<PeerRole>? = nil) {
+    public init(inboundRoles: Set<MemberRole>, outboundRoles: Set<MemberRole>? = nil) {
         self.inboundRoles = inboundRoles
         self.outboundRoles = outboundRoles
     }
 
-    /// Throws `peer.wrong_member` or `peer.wrong_role` when `identity` may not use `link`.
-    public func check(_ identity: PeerIdentity, on link: PeerLink) throws {
+    /// Throws `cert.wrong_member` or `cert.wrong_role` when `identity` may not use `link`.
+    public func check(_ identity: MemberIdentity, on link: PeerLink) throws {
         switch link {
         case .outbound(let expected):
             guard identity.member == expected else {
                 throw TransportError(
-                    code: "peer.wrong_member",
+                    code: "cert.wrong_member",
                     reason: "expected member \(expected), certificate names \(identity.member)")
             }
             if let outboundRoles, !outboundRoles.contains(identity.role) {
                 throw TransportError(
-                    code: "peer.wrong_role", reason: "member \(identity.member) has role \(identity.role), not allowed")
+                    code: "cert.wrong_role", reason: "member \(identity.member) has role \(identity.role), not allowed")
             }
         case .inbound:
             guard inboundRoles.contains(identity.role) else {
                 throw TransportError(
-                    code: "peer.wrong_role",
+                    code: "cert.wrong_role",
                     reason: "role \(identity.role) of \(identity.member) may not connect in")
             }
         }

@@ -1,4 +1,5 @@
 import ChainCore
+import ChainCrypto
 import Foundation
 import NIOConcurrencyHelpers
 import X509
@@ -6,80 +7,63 @@ import X509
 /// Decides whether a certificate chain presented in a TLS handshake belongs to a consortium member,
 /// and which one. The transport calls it from NIOSSL's custom verification callback, which replaces
 /// NIOSSL's own chain and hostname checks, so an implementation must verify the chain to the
-/// consortium CA, validity and revocation itself.
-///
-/// `X509PeerAuthorizer` is the implementation over swift-certificates; the node may pass one
-/// backed by ChainCrypto's consortium verifier and governance state instead.
+/// consortium CA, validity and revocation itself. Thrown errors should be `TransportError`s whose
+/// code names the refusal (the `cert.*` codes of `CertificateRefusal`).
 public protocol PeerAuthorizer: Sendable {
-    /// Verifies `peerChain` (leaf first, as presented) and returns the member it names.
-    /// Throws a `TransportError` whose code says why the peer is refused.
-    func authenticate(peerChain: [Certificate]) async throws -> PeerIdentity
+    /// Verifies `peerChain` (leaf first, as presented) and returns the identity it proves.
+    func authenticate(peerChain: [Certificate]) async throws -> MemberIdentity
 }
 
-/// Members and certificate serial numbers revoked by governance. Shared by reference so the node
-/// can update it while the network runs; every handshake consults the current contents.
-public final class RevocationList: Sendable {
+/// The consortium's `PeerAuthorizer`: ChainCrypto's `ConsortiumCertificateVerifier` (chain to the
+/// consortium root, validity period, RFC 5280 rules, revoked certificates, SAN identity) plus
+/// members revoked as a whole. Both sets change with governance while the network runs: the node
+/// calls `update(revoked:)` / `revoke(member:)`, then `PeerNetwork.closeConnections(of:)`.
+public final class ConsortiumPeerAuthorizer: PeerAuthorizer {
     private struct State {
-        var members: Set<MemberID> = []
-        var serials: Set<Certificate.SerialNumber> = []
-    }
-    private let state = NIOLockedValueBox(State())
-
-    public init(members: Set<MemberID> = [], serials: Set<Certificate.SerialNumber> = []) {
-        state.withLockedValue {
-            $0.members = members
-            $0.serials = serials
-        }
+        var verifier: ConsortiumCertificateVerifier
+        var revokedMembers: Set<MemberID>
     }
 
-    public func revoke(member: MemberID) { _ = state.withLockedValue { $0.members.insert(member) } }
-    public func revoke(serial: Certificate.SerialNumber) { _ = state.withLockedValue { $0.serials.insert(serial) } }
+    private let state: NIOLockedValueBox<State>
+    private let now: @Sendable () -> Int64
 
-    public func isRevoked(member: MemberID) -> Bool { state.withLockedValue { $0.members.contains(member) } }
-    public func isRevoked(serial: Certificate.SerialNumber) -> Bool {
-        state.withLockedValue { $0.serials.contains(serial) }
-    }
-}
-
-/// A `PeerAuthorizer` that verifies the chain against the consortium CA certificates with
-/// swift-certificates' RFC 5280 policy (signatures, validity period, basic constraints), reads the
-/// identity from the SAN URIs and refuses revoked members and serials.
-public struct X509PeerAuthorizer: PeerAuthorizer {
-    public let roots: [Certificate]
-    public let revocations: RevocationList
-
-    public init(roots: [Certificate], revocations: RevocationList = RevocationList()) {
-        precondition(!roots.isEmpty, "a consortium has at least one CA certificate")
-        self.roots = roots
-        self.revocations = revocations
+    /// - Parameter now: seconds since 1970 at which validity is checked (the wall clock by default;
+    ///   tests inject a time).
+    public init(
+        verifier: ConsortiumCertificateVerifier, revokedMembers: Set<MemberID> = [],
+        now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+    ) {
+        state = NIOLockedValueBox(State(verifier: verifier, revokedMembers: revokedMembers))
+        self.now = now
     }
 
-    public func authenticate(peerChain: [Certificate]) async throws -> PeerIdentity {
+    /// Replaces the set of revoked certificates (issuer, serial) with governance's current one.
+    public func update(revoked: Set<RevokedCertificate>) {
+        state.withLockedValue { $0.verifier = ConsortiumCertificateVerifier(root: $0.verifier.root, revoked: revoked) }
+    }
+
+    /// Refuses every certificate of `member` from now on.
+    public func revoke(member: MemberID) {
+        _ = state.withLockedValue { $0.revokedMembers.insert(member) }
+    }
+
+    public func authenticate(peerChain: [Certificate]) async throws -> MemberIdentity {
         guard let leaf = peerChain.first else {
-            throw TransportError(code: "peer.no_certificate", reason: "peer presented no certificate")
-        }
-        // Checked first only to give the clearer reason; the RFC 5280 policy refuses it as well.
-        let now = Date()
-        if leaf.notValidAfter < now {
             throw TransportError(
-                code: "peer.certificate_expired", reason: "certificate expired at \(leaf.notValidAfter)")
+                code: CertificateRefusal.Code.malformed.rawValue, reason: "peer presented no certificate")
         }
-        if leaf.notValidBefore > now {
-            throw TransportError(
-                code: "peer.certificate_not_yet_valid", reason: "certificate valid from \(leaf.notValidBefore)")
+        let (verifier, revokedMembers) = state.withLockedValue { ($0.verifier, $0.revokedMembers) }
+        let verdict = await verifier.verify(
+            leaf: leaf, intermediates: Array(peerChain.dropFirst()), atSecondsSince1970: now())
+        switch verdict {
+        case .trusted(let identity):
+            guard !revokedMembers.contains(identity.member) else {
+                throw TransportError(
+                    code: CertificateRefusal.Code.revoked.rawValue, reason: "member \(identity.member) is revoked")
+            }
+            return identity
+        case .refused(let refusal):
+            throw TransportError(code: refusal.code.rawValue, reason: refusal.reason)
         }
-        var verifier = Verifier(rootCertificates: CertificateStore(roots)) { RFC5280Policy() }
-        let result = await verifier.validate(leaf: leaf, intermediates: CertificateStore(peerChain.dropFirst()))
-        guard case .validCertificate = result else {
-            throw TransportError(
-                code: "peer.certificate_untrusted",
-                reason: "certificate of \(leaf.subject) does not chain to the consortium CA")
-        }
-        let identity = try PeerIdentity(certificate: leaf)
-        if revocations.isRevoked(member: identity.member) || revocations.isRevoked(serial: leaf.serialNumber) {
-            throw TransportError(
-                code: "peer.revoked", reason: "member \(identity.member) or its certificate is revoked")
-        }
-        return identity
     }
 }

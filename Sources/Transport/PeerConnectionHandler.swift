@@ -1,3 +1,4 @@
+import ChainCrypto
 import Logging
 import NIOCore
 import NIOSSL
@@ -17,7 +18,7 @@ final class PeerConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private var handshakeTimer: Scheduled<Void>?
     private var readPaused = false
     /// Frames decoded while the node's inbound budget was exhausted, delivered first on resume.
-    private var held = CircularBuffer<(PeerIdentity, WireMessage)>()
+    private var held = CircularBuffer<(MemberIdentity, WireMessage)>()
 
     init(connection: ConnectionContext, registry: PeerRegistry, logger: Logger) {
         self.connection = connection

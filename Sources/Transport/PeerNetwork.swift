@@ -31,7 +31,7 @@ public final class PeerNetwork: Sendable {
 
     /// - Parameters:
     ///   - authorizer: verifies peer certificates (chain to the consortium CA, validity, revocation)
-    ///     and names the member; `X509PeerAuthorizer` or one backed by governance state.
+    ///     and names the member; `ConsortiumPeerAuthorizer` over ChainCrypto's verifier.
     ///   - group: the event loops; the process-wide singleton by default.
     public init(
         configuration: PeerNetworkConfiguration, authorizer: any PeerAuthorizer,
@@ -262,7 +262,7 @@ public final class PeerNetwork: Sendable {
                 ders = try certificates.map { try $0.toDERBytes() }
             } catch {
                 connection.verification = .refused(
-                    TransportError(code: "peer.certificate_unreadable", reason: "\(error)"))
+                    TransportError(code: "cert.malformed", reason: "\(error)"))
                 promise.succeed(.failed)
                 return
             }
@@ -278,7 +278,7 @@ public final class PeerNetwork: Sendable {
                     promise.succeed(.certificateVerified)
                 } catch {
                     let reason =
-                        error as? TransportError ?? TransportError(code: "peer.certificate_invalid", reason: "\(error)")
+                        error as? TransportError ?? TransportError(code: "cert.malformed", reason: "\(error)")
                     connection.verification = .refused(reason)
                     logger.warning(
                         "refusing peer: \(reason)",

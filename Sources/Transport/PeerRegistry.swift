@@ -1,4 +1,5 @@
 import ChainCore
+import ChainCrypto
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -8,7 +9,7 @@ import NIOCore
 final class ConnectionContext: Sendable {
     enum Verification: Sendable {
         case pending
-        case accepted(PeerIdentity)
+        case accepted(MemberIdentity)
         case refused(TransportError)
     }
 
@@ -27,7 +28,7 @@ final class ConnectionContext: Sendable {
         set { verificationBox.withLockedValue { $0 = newValue } }
     }
 
-    var acceptedIdentity: PeerIdentity? {
+    var acceptedIdentity: MemberIdentity? {
         if case .accepted(let identity) = verification { return identity }
         return nil
     }
@@ -46,12 +47,12 @@ final class PeerRegistry: Sendable {
     struct LiveConnection: Sendable {
         let id: UInt64
         let channel: any Channel
-        let role: PeerRole
+        let role: MemberRole
     }
 
     struct Slot: Sendable {
         var endpoint: PeerEndpoint?
-        var role: PeerRole?
+        var role: MemberRole?
         var queue: SendQueue
         var outbound: LiveConnection?
         /// Oldest first.
@@ -137,7 +138,7 @@ final class PeerRegistry: Sendable {
     /// Adds an authenticated connection. Returns false when it must be closed instead (shutting
     /// down, or an outbound link to a peer no longer configured). An inbound connection beyond the
     /// per-member bound evicts that member's oldest.
-    func register(_ connection: ConnectionContext, identity: PeerIdentity, channel: any Channel) -> Bool {
+    func register(_ connection: ConnectionContext, identity: MemberIdentity, channel: any Channel) -> Bool {
         let live = LiveConnection(id: connection.id, channel: channel, role: identity.role)
         var evicted: [any Channel] = []
         let (accepted, drainOn) = state.withLockedValue { s -> (Bool, LiveConnection?) in
@@ -167,7 +168,7 @@ final class PeerRegistry: Sendable {
         return accepted
     }
 
-    func unregister(_ connection: ConnectionContext, identity: PeerIdentity) {
+    func unregister(_ connection: ConnectionContext, identity: MemberIdentity) {
         let drainOn = state.withLockedValue { s -> LiveConnection? in
             guard var slot = s.slots.removeValue(forKey: identity.member) else { return nil }
             let wasPreferred = slot.preferred?.id == connection.id
@@ -286,7 +287,7 @@ final class PeerRegistry: Sendable {
         }
     }
 
-    func deliver(_ message: WireMessage, from identity: PeerIdentity) {
+    func deliver(_ message: WireMessage, from identity: MemberIdentity) {
         switch message {
         case .message(let payload):
             yield(

@@ -1,10 +1,11 @@
+import ChainCrypto
 import NIOCore
 import Testing
 
 @testable import Transport
 
 @Suite struct ConnectionStateMachineTests {
-    let peer = PeerIdentity(member: member("validator-b"), role: role("validator"))
+    let peer = MemberIdentity(member: member("validator-b"), role: .bureau)
 
     @Test func registersThenDeliversThenUnregistersOnce() {
         var machine = ConnectionStateMachine()

@@ -49,7 +49,7 @@ import Testing
         let nodeA = try consortium.node("validator-a", limits: limits)
         try await nodeA.start()
         let address = try #require(nodeA.listeningAddress)
-        let idle = try consortium.pki.issue(member: "observer-idle", role: "observer")
+        let idle = try consortium.pki.issue(member: "observer-idle", role: "mediator")
         let context = try RawPeer.clientContext(idle)
 
         let before = Self.residentKiB() ?? 0
@@ -129,7 +129,7 @@ import Testing
         limits.handshakeTimeout = .seconds(60)
         let nodeA = try consortium.node("validator-a", limits: limits)
         try await nodeA.start()
-        let idle = try consortium.pki.issue(member: "observer-idle", role: "observer")
+        let idle = try consortium.pki.issue(member: "observer-idle", role: "mediator")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("creditchain-idle-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -1,4 +1,5 @@
 import ChainCore
+import ChainCrypto
 import Foundation
 import NIOCore
 import NIOPosix
@@ -31,7 +32,7 @@ import Testing
         let (nodeA, nodeB) = try await linkedPair(consortium)
         #expect(nodeA.send([1, 2, 3], to: b) == .queued)
         let atB = await next(nodeB.inbound)
-        #expect(atB == InboundMessage(from: a, role: role("validator"), kind: .message, bytes: [1, 2, 3]))
+        #expect(atB == InboundMessage(from: a, role: .bureau, kind: .message, bytes: [1, 2, 3]))
         #expect(nodeB.broadcast(Array(repeating: 9, count: 100_000))[a] == .queued)
         let atA = await next(nodeA.inbound)
         #expect(atA?.from == b)
@@ -78,11 +79,11 @@ import Testing
         let nodeA = try consortium.node("validator-a", logger: logs.logger)
         try await nodeA.start()
         let address = try #require(nodeA.listeningAddress)
-        let stranger = try TestPKI().issue(member: "validator-x", role: "validator")
+        let stranger = try TestPKI().issue(member: "validator-x", role: "bureau")
         let peer = try await RawPeer.connect(to: address, context: RawPeer.clientContext(stranger))
         #expect(await peer.closed())
         #expect(await eventually { nodeA.metrics().peersRefused == 1 })
-        #expect(logs.contains("peer.certificate_untrusted"))
+        #expect(logs.contains("cert.untrusted_chain"))
         #expect(nodeA.peerStatus().isEmpty)
         await nodeA.shutdown()
     }
@@ -96,7 +97,7 @@ import Testing
         let peer = try await RawPeer.connect(
             to: try #require(nodeA.listeningAddress), context: RawPeer.clientContext(bank))
         #expect(await peer.closed())
-        #expect(await eventually { logs.contains("peer.wrong_role") })
+        #expect(await eventually { logs.contains("cert.wrong_role") })
         #expect(nodeA.peerStatus().isEmpty)
         await nodeA.shutdown()
     }
@@ -110,7 +111,7 @@ import Testing
         let c = member("validator-c")
         let nodeA = try consortium.node("validator-a", peers: [c: nodeB.endpoint], logger: logs.logger)
         try await nodeA.start()
-        #expect(await eventually { logs.contains("peer.wrong_member") })
+        #expect(await eventually { logs.contains("cert.wrong_member") })
         #expect(!nodeA.isLinked(to: c))
         #expect(!nodeA.isLinked(to: b))
         #expect(nodeA.send([1], to: c) == .queued)  // kept for when the right member answers
@@ -124,11 +125,11 @@ import Testing
         let nodeA = try consortium.node("validator-a", logger: logs.logger)
         try await nodeA.start()
         let expired = try consortium.pki.issue(
-            member: "validator-b", role: "validator", notValidBefore: Date() - 7200, notValidAfter: Date() - 60)
+            member: "validator-b", role: "bureau", notValidBefore: Date() - 7200, notValidAfter: Date() - 60)
         let peer = try await RawPeer.connect(
             to: try #require(nodeA.listeningAddress), context: RawPeer.clientContext(expired))
         #expect(await peer.closed())
-        #expect(await eventually { logs.contains("peer.certificate_expired") })
+        #expect(await eventually { logs.contains("cert.expired") })
         await nodeA.shutdown()
     }
 
@@ -140,11 +141,11 @@ import Testing
         let nodeA = try consortium.node("validator-a", peers: [b: nodeB.endpoint])
         try await nodeA.start()
         #expect(await eventually { nodeB.isLinked(to: a, outbound: false) })
-        consortium.revocations.revoke(member: a)
+        consortium.authorizer.revoke(member: a)
         nodeB.closeConnections(of: a)
         #expect(await eventually { !nodeB.isLinked(to: a, outbound: false) })
         // A keeps redialling; every new handshake is refused now.
-        #expect(await eventually { logs.contains("peer.revoked") })
+        #expect(await eventually { logs.contains("cert.revoked") })
         #expect(!nodeB.isLinked(to: a, outbound: false))
         await nodeA.shutdown()
         await nodeB.shutdown()
@@ -158,7 +159,7 @@ import Testing
         let nodeA = try consortium.node("validator-a", limits: limits, logger: logs.logger)
         try await nodeA.start()
         let address = try #require(nodeA.listeningAddress)
-        let observer = try consortium.pki.issue(member: "observer-1", role: "observer")
+        let observer = try consortium.pki.issue(member: "observer-1", role: "mediator")
         let peer = try await RawPeer.connect(to: address, context: RawPeer.clientContext(observer))
         try await peer.handshake.get()
         #expect(await eventually { nodeA.isLinked(to: member("observer-1"), outbound: false) })
@@ -240,7 +241,7 @@ import Testing
         limits.sendQueueBytes = 64 * 1024 * 1024
         let nodeA = try consortium.node("validator-a", limits: limits)
         try await nodeA.start()
-        let observer = try consortium.pki.issue(member: "observer-1", role: "observer")
+        let observer = try consortium.pki.issue(member: "observer-1", role: "mediator")
         let slow = try await RawPeer.connect(
             to: try #require(nodeA.listeningAddress), context: RawPeer.clientContext(observer), pauseReading: true)
         try await slow.handshake.get()
@@ -311,7 +312,7 @@ import Testing
         limits.idleTimeout = .milliseconds(300)
         limits.keepaliveInterval = .milliseconds(50)
         let (nodeA, nodeB) = try await linkedPair(consortium, limits: limits)
-        let observer = try consortium.pki.issue(member: "observer-1", role: "observer")
+        let observer = try consortium.pki.issue(member: "observer-1", role: "mediator")
         let silent = try await RawPeer.connect(
             to: try #require(nodeA.listeningAddress), context: RawPeer.clientContext(observer))
         try await silent.handshake.get()
@@ -349,7 +350,7 @@ import Testing
         let nodeA = try consortium.node("validator-a", limits: limits)
         try await nodeA.start()
         let address = try #require(nodeA.listeningAddress)
-        let observer = try consortium.pki.issue(member: "observer-1", role: "observer")
+        let observer = try consortium.pki.issue(member: "observer-1", role: "mediator")
         let context = try RawPeer.clientContext(observer)
         var peers: [RawPeer] = []
         for count in 1...3 {

@@ -1,4 +1,5 @@
 import ChainCore
+import ChainCrypto
 import Crypto
 import Foundation
 import Logging
@@ -18,7 +19,8 @@ struct TestPKI {
     let name: DistinguishedName
 
     init(commonName: String = "CreditChain Test CA") throws {
-        key = P256.Signing.PrivateKey()
+        let caKey = P256.Signing.PrivateKey()
+        key = caKey
         name = try DistinguishedName { CommonName(commonName) }
         let now = Date()
         certificate = try Certificate(
@@ -28,8 +30,9 @@ struct TestPKI {
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
                 Critical(KeyUsage(keyCertSign: true, cRLSign: true))
+                SubjectKeyIdentifier(hash: Certificate.PublicKey(caKey.publicKey))
             },
-            issuerPrivateKey: .init(key))
+            issuerPrivateKey: .init(caKey))
     }
 
     func issue(
@@ -49,6 +52,8 @@ struct TestPKI {
                 Critical(BasicConstraints.notCertificateAuthority)
                 Critical(KeyUsage(digitalSignature: true))
                 try ExtendedKeyUsage([.serverAuth, .clientAuth])
+                AuthorityKeyIdentifier(
+                    keyIdentifier: SubjectKeyIdentifier(hash: Certificate.PublicKey(key.publicKey)).keyIdentifier)
                 SubjectAlternativeNames(names)
             },
             issuerPrivateKey: .init(key))
@@ -83,8 +88,8 @@ func member(_ id: String) -> MemberID {
     do { return try MemberID(id) } catch { fatalError("bad test member id \(id)") }
 }
 
-func role(_ name: String) -> PeerRole {
-    guard let role = PeerRole(rawValue: name) else { fatalError("bad test role \(name)") }
+func role(_ name: String) -> MemberRole {
+    guard let role = MemberRole(rawValue: name) else { fatalError("bad test role \(name)") }
     return role
 }
 
@@ -159,21 +164,22 @@ func testLimits() -> TransportLimits {
     return limits
 }
 
-/// A standard test consortium: one CA, the validator/observer policy, helpers to make nodes.
+/// A standard test consortium: one CA, nodes run by bureaus, supervisors and data sources (banks
+/// may not connect in; mediators may, as the "observers" of these tests), helpers to make nodes.
 struct TestConsortium {
     let pki: TestPKI
-    let authorizer: X509PeerAuthorizer
-    let revocations = RevocationList()
+    let authorizer: ConsortiumPeerAuthorizer
     let policy = LinkPolicy(
-        inboundRoles: [role("validator"), role("observer")], outboundRoles: [role("validator")])
+        inboundRoles: [.bureau, .supervisor, .dataSource, .mediator],
+        outboundRoles: [.bureau, .supervisor, .dataSource])
 
     init() throws {
         pki = try TestPKI()
-        authorizer = X509PeerAuthorizer(roots: [pki.certificate], revocations: revocations)
+        authorizer = ConsortiumPeerAuthorizer(verifier: ConsortiumCertificateVerifier(root: pki.certificate))
     }
 
     func node(
-        _ id: String, role: String = "validator", peers: [MemberID: PeerEndpoint] = [:], port: Int = 0,
+        _ id: String, role: String = "bureau", peers: [MemberID: PeerEndpoint] = [:], port: Int = 0,
         limits: TransportLimits = testLimits(), logger: Logger = quietLogger
     ) throws -> PeerNetwork {
         let credential = try pki.issue(member: id, role: role)
