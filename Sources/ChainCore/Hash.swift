@@ -20,17 +20,26 @@ public struct Hash: Hashable, Comparable, Sendable, CustomStringConvertible {
         self.w3 = w3
     }
 
-    /// Builds a hash from exactly 32 bytes; throws otherwise.
+    /// Builds a hash from exactly 32 bytes; throws otherwise. Inlinable and allocation-free:
+    /// every digest of every suite goes through here (state-tree hashing is hot).
+    @inlinable
     public init<C: Collection>(bytes: C) throws where C.Element == UInt8 {
         guard bytes.count == Hash.byteCount else {
             throw ChainCoreError(
                 code: "hash.bad_length", reason: "a hash is \(Hash.byteCount) bytes, got \(bytes.count)")
         }
-        var words: [UInt64] = [0, 0, 0, 0]
-        for (i, b) in bytes.enumerated() {
-            words[i / 8] = (words[i / 8] << 8) | UInt64(b)
+        var w: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var i = 0
+        for b in bytes {
+            switch i >> 3 {
+            case 0: w.0 = w.0 << 8 | UInt64(b)
+            case 1: w.1 = w.1 << 8 | UInt64(b)
+            case 2: w.2 = w.2 << 8 | UInt64(b)
+            default: w.3 = w.3 << 8 | UInt64(b)
+            }
+            i += 1
         }
-        self.init(w0: words[0], w1: words[1], w2: words[2], w3: words[3])
+        self.init(w0: w.0, w1: w.1, w2: w.2, w3: w.3)
     }
 
     /// Parses 64 hexadecimal characters.
@@ -52,9 +61,13 @@ public struct Hash: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Appends the 32 bytes to `out` without an intermediate array.
     @inlinable
     public func appendBytes(to out: inout [UInt8]) {
-        for w in [w0, w1, w2, w3] {
-            for shift in stride(from: 56, through: 0, by: -8) {
-                out.append(UInt8(truncatingIfNeeded: w >> UInt64(shift)))
+        // No array literal: this runs for every hash encoded.
+        for k in 0..<4 {
+            let w = k == 0 ? w0 : k == 1 ? w1 : k == 2 ? w2 : w3
+            var shift: UInt64 = 64
+            while shift > 0 {
+                shift -= 8
+                out.append(UInt8(truncatingIfNeeded: w >> shift))
             }
         }
     }

@@ -4,8 +4,9 @@ import ChainCore
 extension CreditRulesApplication {
     mutating func publish(_ batch: PublishCommitmentsPayload, by signer: MemberID) throws {
         guard !batch.items.isEmpty else { throw CreditRulesError("commitment.empty_batch") }
-        guard batch.items.count <= Int(parameters.commitmentBatchMax) else {
-            throw CreditRulesError("commitment.batch_too_large", "at most \(parameters.commitmentBatchMax) per batch")
+        guard batch.items.count <= Int(blockParameters.commitmentBatchMax) else {
+            throw CreditRulesError(
+                "commitment.batch_too_large", "at most \(blockParameters.commitmentBatchMax) per batch")
         }
         var seen = Set<RecordRef>()
         for (i, item) in batch.items.enumerated() {
@@ -21,9 +22,16 @@ extension CreditRulesApplication {
     }
 
     /// The publishing member and schema of a type that may be published or ordered now.
-    func activeType(_ code: String) throws -> DataTypeEntry {
-        guard let entry = state.read(Keys.type(code), as: DataTypeEntry.self) else {
-            throw CreditRulesError("catalog.unknown_type", code)
+    mutating func activeType(_ code: String) throws -> DataTypeEntry {
+        let entry: DataTypeEntry
+        if let cached = typeCache[code] {
+            entry = cached
+        } else {
+            guard let e = state.read(Keys.type(code), as: DataTypeEntry.self) else {
+                throw CreditRulesError("catalog.unknown_type", code)
+            }
+            typeCache[code] = e
+            entry = e
         }
         guard !entry.suspended else { throw CreditRulesError("catalog.type_suspended", code) }
         return entry

@@ -1,6 +1,7 @@
 import ChainCore
 
-/// Numeric parameters of the rules, set in genesis and changed by governance. Names are the
+/// Numeric parameters of the rules, set in genesis and changed by governance (a change applies
+/// to the checks of later blocks: each block reads the parameters once, at its start). Names are the
 /// snake_case keys of the genesis JSON and of the `set_parameter` proposal.
 public struct CreditParameters: Hashable, Sendable, Codable, CanonicalCodable {
     /// Yes votes of governing members that execute a proposal.

@@ -22,6 +22,11 @@ public struct CreditRulesApplication: Application {
     var pendingRevocations: [RevokedCertificate] = []
     /// Set by a rule before it can fail, so that a rejected order is also logged for its subject.
     var rejectionAudit: (subject: Hash, purpose: Purpose?, consentID: Hash?)?
+    /// Parameters as of the start of the block: a governance change applies from the next block.
+    var blockParameters = CreditParameters()
+    /// Catalog entries read during this block; cleared whenever a transaction fails or the
+    /// catalog changes, so it never holds a value the state does not.
+    var typeCache: [String: DataTypeEntry] = [:]
 
     /// Builds the genesis state from the application section of genesis.
     public init(genesis: CreditGenesis, hasher: any ChainHasher, verifier: any ChainVerifier) throws {
@@ -80,7 +85,9 @@ public struct CreditRulesApplication: Application {
         case .removed: return CreditRulesError("member.removed").result
         }
         guard transaction.expiry >= context.height else { return CreditRulesError("tx.expired").result }
-        if state.get(Keys.transaction(transaction.signer, transaction.uniqueID)) != nil {
+        if state.get(Keys.transaction(transaction.signer, transaction.uniqueID, expiry: transaction.expiry.value))
+            != nil
+        {
             return CreditRulesError("tx.replayed").result
         }
         do {
@@ -95,6 +102,8 @@ public struct CreditRulesApplication: Application {
         self.context = context
         validatorUpdates = []
         revokedCertificates = []
+        blockParameters = parameters
+        typeCache.removeAll(keepingCapacity: true)
         runSweeps()
         state.commitTransaction()
         var results: [TransactionResult] = []
@@ -167,6 +176,7 @@ public struct CreditRulesApplication: Application {
         } catch {
             let e = (error as? CreditRulesError) ?? CreditRulesError.payload(error)
             state.discardTransaction()
+            typeCache.removeAll(keepingCapacity: true)
             recordRejection(tx, e)
             state.commitTransaction()
             return e.result
@@ -184,23 +194,21 @@ public struct CreditRulesApplication: Application {
         case .removed: throw CreditRulesError("member.removed", "the signer was removed")
         }
         guard tx.expiry >= context.height else { throw CreditRulesError("tx.expired", "past its expiry height") }
-        guard tx.expiry.value - context.height.value <= UInt64(max(0, parameters.transactionLifetimeBlocksMax)) else {
+        guard tx.expiry.value - context.height.value <= UInt64(max(0, blockParameters.transactionLifetimeBlocksMax))
+        else {
             throw CreditRulesError("tx.expiry_too_far", "expiry beyond the transaction lifetime")
         }
-        let key = Keys.transaction(tx.signer, tx.uniqueID)
+        let key = Keys.transaction(tx.signer, tx.uniqueID, expiry: tx.expiry.value)
         guard state.get(key) == nil else { throw CreditRulesError("tx.replayed", "unique id already used") }
     }
 
-    /// Remembers the unique id until the envelope's expiry (for replay refusal), then the prune
-    /// sweep forgets it.
+    /// Remembers the unique id until the envelope's expiry (for replay refusal); the prune
+    /// sweep forgets it afterwards. An envelope replayed with another expiry is another key, but
+    /// the same signed bytes cannot change their expiry.
     mutating func rememberTransaction(_ tx: TransactionEnvelope) {
-        let key = Keys.transaction(tx.signer, tx.uniqueID)
+        let key = Keys.transaction(tx.signer, tx.uniqueID, expiry: tx.expiry.value)
         guard state.get(key) == nil else { return }
-        state.write(key, Counter(tx.expiry.value))
-        let countKey = Keys.transactionExpiryCount(tx.expiry.value)
-        let n = state.read(countKey, as: Counter.self)?.value ?? 0
-        state.write(Keys.transactionExpiry(tx.expiry.value, n), RawBytes(key))
-        state.write(countKey, Counter(n + 1))
+        state.put(key, [])
     }
 
     mutating func dispatch(_ tx: TransactionEnvelope) throws {
@@ -303,7 +311,7 @@ public struct CreditRulesApplication: Application {
         let dayKey = Keys.dailyRejected(tx.signer, today)
         let n = (state.read(dayKey, as: Counter.self)?.value ?? 0) + 1
         state.write(dayKey, Counter(n))
-        if n == UInt64(max(1, parameters.alertRejectedAttemptsMax)) {
+        if n == UInt64(max(1, blockParameters.alertRejectedAttemptsMax)) {
             raiseAlert("alert.repeated_rejections", member: tx.signer, subject: nil, detail: "\(n) rejected today")
         }
     }

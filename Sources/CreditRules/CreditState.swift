@@ -10,10 +10,13 @@ import Ledger
 /// committed entries and to the sparse Merkle tree in one batch. No logic depends on dictionary
 /// order: dictionaries are only looked up, and the writes are sorted before use.
 public struct CreditState: Sendable {
-    private(set) var committed: [[UInt8]: [UInt8]] = [:]
+    private(set) var committed: [KeyBytes: [UInt8]] = [:]
     private(set) var tree: SparseMerkleTree
-    private var block: [[UInt8]: [UInt8]?] = [:]
-    private var transaction: [[UInt8]: [UInt8]?] = [:]
+    private var block: [KeyBytes: [UInt8]?] = [:]
+    private var transaction: [KeyBytes: [UInt8]?] = [:]
+    /// Committed replay records by expiry height: derived from the entries (rebuilt on load), so
+    /// pruning needs no index entries in the state.
+    private var transactionRecords: [UInt64: [[UInt8]]] = [:]
 
     public init(hasher: any ChainHasher) {
         tree = SparseMerkleTree(hasher: hasher)
@@ -27,16 +30,17 @@ public struct CreditState: Sendable {
 
     /// The current value of a key (including uncommitted writes of this block and transaction).
     public func get(_ key: [UInt8]) -> [UInt8]? {
-        if let v = transaction[key] { return v }
-        if let v = block[key] { return v }
-        return committed[key]
+        let k = KeyBytes(key)
+        if let v = transaction[k] { return v }
+        if let v = block[k] { return v }
+        return committed[k]
     }
 
     /// The committed value of a key (what the last executed block left).
-    public func committedValue(_ key: [UInt8]) -> [UInt8]? { committed[key] }
+    public func committedValue(_ key: [UInt8]) -> [UInt8]? { committed[KeyBytes(key)] }
 
     public mutating func put(_ key: [UInt8], _ value: [UInt8]?) {
-        transaction[key] = .some(value)
+        transaction[KeyBytes(key)] = .some(value)
     }
 
     /// Decodes the current value of a key.
@@ -73,22 +77,49 @@ public struct CreditState: Sendable {
         precondition(transaction.isEmpty, "a transaction is still open at the end of a block")
         var writes: [StateWrite] = []
         writes.reserveCapacity(block.count)
-        for (k, v) in block { writes.append(StateWrite(key: k, value: v)) }
+        for (k, v) in block { writes.append(StateWrite(key: k.bytes, value: v)) }
         writes.sort { $0.key.lexicographicallyPrecedes($1.key) }
         block.removeAll(keepingCapacity: true)
         var updates: [SparseMerkleTree.Update] = []
         updates.reserveCapacity(writes.count)
         for w in writes {
-            if let v = w.value { committed[w.key] = v } else { committed.removeValue(forKey: w.key) }
+            if let v = w.value {
+                if committed.updateValue(v, forKey: KeyBytes(w.key)) == nil { indexTransactionRecord(w.key) }
+            } else {
+                committed.removeValue(forKey: KeyBytes(w.key))
+            }
             updates.append(.init(keyHash: tree.keyHash(w.key), valueHash: w.value.map { tree.valueHash($0) }))
         }
         tree.apply(updates)
         return writes
     }
 
+    /// Replay record keys are `tx/` ‖ u64 expiry ‖ …
+    private mutating func indexTransactionRecord(_ key: [UInt8]) {
+        let tag = Keys.transactionTag
+        guard key.count >= tag.count + 8, key.starts(with: tag) else { return }
+        var h: UInt64 = 0
+        for b in key[tag.count..<(tag.count + 8)] { h = h << 8 | UInt64(b) }
+        transactionRecords[h, default: []].append(key)
+    }
+
+    /// Deletes up to `budget` replay records that expired before `height`, lowest height first.
+    mutating func pruneTransactionRecords(before height: UInt64, budget: Int) {
+        var left = budget
+        for h in transactionRecords.keys.filter({ $0 < height }).sorted() {
+            guard left > 0, let bucket = transactionRecords[h] else { break }
+            // Sorted, so that a replica that loaded a snapshot prunes the same keys.
+            let keys = bucket.sorted { $0.lexicographicallyPrecedes($1) }
+            let n = min(left, keys.count)
+            for k in keys[..<n] { put(k, nil) }
+            left -= n
+            transactionRecords[h] = n == keys.count ? nil : Array(keys[n...])
+        }
+    }
+
     /// Every committed entry, sorted by key (snapshots, tests).
     public func entries() -> [(key: [UInt8], value: [UInt8])] {
-        committed.map { (key: $0.key, value: $0.value) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+        committed.map { (key: $0.key.bytes, value: $0.value) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
     }
 
     /// A proof of a key's committed value (or absence) against `root`.
@@ -97,9 +128,18 @@ public struct CreditState: Sendable {
     /// Loads entries (a snapshot or the node's store) into an empty state.
     public mutating func load(_ entries: [(key: [UInt8], value: [UInt8])]) {
         precondition(committed.isEmpty && block.isEmpty, "loading into a non-empty state")
-        for e in entries { block[e.key] = .some(e.value) }
+        for e in entries { block[KeyBytes(e.key)] = .some(e.value) }
         _ = finishBlock()
     }
+}
+
+/// A state key as a dictionary key: hashed as one block of bytes (an `[UInt8]` hashes byte by
+/// byte, which dominated execution time).
+struct KeyBytes: Hashable, Sendable {
+    let bytes: [UInt8]
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
+    static func == (a: KeyBytes, b: KeyBytes) -> Bool { a.bytes == b.bytes }
 }
 
 /// State keys: a short ASCII tag, then fixed-width binary fields or u8-length-prefixed strings

@@ -49,8 +49,8 @@ public enum GovernanceAction: Hashable, Sendable, CanonicalCodable {
             e.i64(value)
         case .revokeCertificate(let issuer, let serial):
             e.u8(8)
-            e.lengthPrefixed(issuer, max: 1024)
-            e.lengthPrefixed(serial, max: 64)
+            e.lengthPrefixed(issuer, max: RevokedCertificate.issuerMax)
+            e.lengthPrefixed(serial, max: RevokedCertificate.serialMax)
         case .setPurposeRoles(let p):
             e.u8(9)
             e.value(p)
@@ -77,8 +77,8 @@ public enum GovernanceAction: Hashable, Sendable, CanonicalCodable {
                 name: try d.string("governance_action.name", max: 64), value: try d.i64("governance_action.value"))
         case 8:
             self = .revokeCertificate(
-                issuer: try d.lengthPrefixed("governance_action.issuer", max: 1024),
-                serial: try d.lengthPrefixed("governance_action.serial", max: 64))
+                issuer: try d.lengthPrefixed("governance_action.issuer", max: RevokedCertificate.issuerMax),
+                serial: try d.lengthPrefixed("governance_action.serial", max: RevokedCertificate.serialMax))
         case 9: self = .setPurposeRoles(try d.value())
         case let other:
             throw ChainCoreError(

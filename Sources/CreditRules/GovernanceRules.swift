@@ -115,6 +115,7 @@ extension CreditRulesApplication {
         }
         entry.suspended = s.suspended
         state.write(Keys.type(s.typeCode), entry)
+        typeCache.removeAll(keepingCapacity: true)
     }
 
     mutating func acknowledgeAlert(_ a: AcknowledgeAlertPayload, by signer: MemberID) throws {
@@ -185,6 +186,7 @@ extension CreditRulesApplication {
         case .putDataType(let t, let publisher):
             let suspended = state.read(Keys.type(t.code), as: DataTypeEntry.self)?.suspended ?? false
             state.write(Keys.type(t.code), DataTypeEntry(type: t, publisher: publisher, suspended: suspended))
+            typeCache.removeAll(keepingCapacity: true)
             state.write(Keys.publisher(t.source), publisher)
         case .setParameter(let name, let value):
             var p = parameters

@@ -17,7 +17,7 @@ extension CreditRulesApplication {
         try checkConsent(consent, bank: signer, purpose: p.purpose)
         guard !p.types.isEmpty else { throw CreditRulesError("order.no_types") }
         guard Set(p.types).count == p.types.count else { throw CreditRulesError("order.duplicate_type") }
-        let params = parameters
+        let params = blockParameters
         if p.purpose == .loanApplication && p.loanReference == nil && params.requireLoanReference != 0 {
             throw CreditRulesError("order.reference_missing", "a loan application order cites its application")
         }

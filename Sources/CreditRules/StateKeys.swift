@@ -49,22 +49,12 @@ enum Keys {
     static func dailyRejected(_ m: MemberID, _ day: Int64) -> [UInt8] {
         StateKey("daily-rejected").member(m).i64(day).bytes
     }
-    static func transaction(_ signer: MemberID, _ uniqueID: [UInt8]) -> [UInt8] {
-        StateKey("tx").member(signer).raw(uniqueID).bytes
+    /// Replay record of an envelope; the expiry height comes first so that the key alone says
+    /// when it can be forgotten.
+    static func transaction(_ signer: MemberID, _ uniqueID: [UInt8], expiry: UInt64) -> [UInt8] {
+        StateKey("tx").u64(expiry).member(signer).raw(uniqueID).bytes
     }
-    static func transactionExpiryCount(_ height: UInt64) -> [UInt8] { StateKey("tx-expiry-count").u64(height).bytes }
-    static func transactionExpiry(_ height: UInt64, _ index: UInt64) -> [UInt8] {
-        StateKey("tx-expiry").u64(height).u64(index).bytes
-    }
-    static let transactionPruneCursor = StateKey("tx-prune-cursor").bytes
-}
-
-/// Raw bytes as a state value (a key stored under another key).
-struct RawBytes: CanonicalCodable, Hashable {
-    var bytes: [UInt8]
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-    func encode(to e: inout CanonicalEncoder) { e.lengthPrefixed(bytes, max: 1024) }
-    init(from d: inout CanonicalDecoder) throws { bytes = try d.lengthPrefixed("raw", max: 1024) }
+    static let transactionTag: [UInt8] = StateKey("tx").bytes
 }
 
 /// The purposes table entry: roles allowed for one purpose.

@@ -5,7 +5,7 @@ import ChainCore
 // transaction ids past their expiry.
 extension CreditRulesApplication {
     mutating func runSweeps() {
-        let budget = Int(max(1, parameters.sweepMax))
+        let budget = Int(max(1, blockParameters.sweepMax))
         sweepExpiry(budget: budget)
         sweepOrders(budget: budget)
         sweepObjections(budget: budget)
@@ -92,29 +92,8 @@ extension CreditRulesApplication {
     }
 
     /// Forgets unique ids of envelopes whose expiry height has passed (they can no longer be
-    /// included, so no replay record is needed).
+    /// included, so no replay record is needed), oldest first.
     mutating func sweepTransactionIDs(budget: Int) {
-        guard let cursorBytes = state.read(Keys.transactionPruneCursor, as: ExpiryCursor.self) else {
-            state.write(Keys.transactionPruneCursor, ExpiryCursor(day: Int64(context.height.value), index: 0))
-            return
-        }
-        var cursor = cursorBytes
-        var steps = 0
-        defer { if cursor != cursorBytes { state.write(Keys.transactionPruneCursor, cursor) } }
-        while steps < budget && UInt64(cursor.day) < context.height.value {
-            steps += 1
-            let h = UInt64(cursor.day)
-            let countKey = Keys.transactionExpiryCount(h)
-            let n = state.read(countKey, as: Counter.self)?.value ?? 0
-            if cursor.index >= n {
-                if n > 0 { state.put(countKey, nil) }
-                cursor = ExpiryCursor(day: cursor.day + 1, index: 0)
-                continue
-            }
-            let entryKey = Keys.transactionExpiry(h, cursor.index)
-            if let raw = state.read(entryKey, as: RawBytes.self) { state.put(raw.bytes, nil) }
-            state.put(entryKey, nil)
-            cursor.index += 1
-        }
+        state.pruneTransactionRecords(before: context.height.value, budget: budget)
     }
 }
