@@ -125,8 +125,7 @@ let package = Package(
         .executableTarget(
             name: "storage-bench",
             dependencies: [
-                "ChainCore", "Ledger", "Storage",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "ChainCore", "ChainCrypto", "Ledger", "Storage",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -138,8 +137,7 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "ChainCore", "Ledger", "Storage", "storage-bench",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "ChainCore", "ChainCrypto", "Ledger", "Storage", "storage-bench",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),

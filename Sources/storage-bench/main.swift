@@ -1,26 +1,16 @@
 // storage-bench: measures the Storage module (BENCHMARKS.md, "Storage") and serves as the
 // child process of the Storage crash tests, which kill it with SIGKILL in the middle of writing.
 //
-//   storage-bench bench [--dir DIR] [--entries N] [--payload BYTES] [--group N] [--blocks N]
+//   storage-bench bench [--dir DIR] [--entries N] [--payload BYTES] [--group N] [--blocks N] [--hash sm3]
 //   storage-bench crash-blocks DIR [--group N]   append forever; print "ack H" once H is durable
 //   storage-bench crash-state DIR                 apply blocks forever; print "ack H" after each
 import ChainCore
-import Crypto
+import ChainCrypto
 import Foundation
 import Glibc
 import Ledger
 import Logging
 import Storage
-
-/// SHA-256, the standard suite's hash.
-struct SHA256Hasher: ChainHasher {
-    func digest(_ data: [UInt8]) -> Hash {
-        let d = Array(SHA256.hash(data: data))
-        return Hash(
-            w0: d[0..<8].reduce(0) { $0 << 8 | UInt64($1) }, w1: d[8..<16].reduce(0) { $0 << 8 | UInt64($1) },
-            w2: d[16..<24].reduce(0) { $0 << 8 | UInt64($1) }, w3: d[24..<32].reduce(0) { $0 << 8 | UInt64($1) })
-    }
-}
 
 /// The payload the crash writer stores at `height`; the test recomputes it to check content.
 func crashPayload(_ height: UInt64) -> [UInt8] {
@@ -94,9 +84,10 @@ func bench(_ args: [String]) throws {
     let size = option("--payload", args, default: 1024)
     let group = option("--group", args, default: 64)
     let blocks = option("--blocks", args, default: 30)
+    let hasher: any ChainHasher = optionString("--hash", args) == "sm3" ? SM3Hasher() : SHA256Hasher()
     let clock = ContinuousClock()
     let payload = [UInt8](repeating: 0x5A, count: size)
-    say("storage bench: dir \(base), payload \(size) B")
+    say("storage bench: dir \(base), payload \(size) B, entry hash \(hasher is SM3Hasher ? "SM3" : "SHA-256")")
 
     // 0. The device's floor: raw pwrite + fdatasync of the same bytes, no store.
     do {
@@ -120,7 +111,7 @@ func bench(_ args: [String]) throws {
     }
     // 1. fsync per entry.
     do {
-        let store = try BlockStore(directory: dir + "/blocks-each", hasher: SHA256Hasher(), logger: quietLogger())
+        let store = try BlockStore(directory: dir + "/blocks-each", hasher: hasher, logger: quietLogger())
         let start = clock.now
         for h in 1...entries { try store.append(height: Height(UInt64(h)), payload: payload, sync: true) }
         let t = seconds(clock.now - start)
@@ -132,7 +123,7 @@ func bench(_ args: [String]) throws {
     // 2. group commit.
     do {
         let n = entries * 10
-        let store = try BlockStore(directory: dir + "/blocks-group", hasher: SHA256Hasher(), logger: quietLogger())
+        let store = try BlockStore(directory: dir + "/blocks-group", hasher: hasher, logger: quietLogger())
         let start = clock.now
         var h = 1
         while h <= n {

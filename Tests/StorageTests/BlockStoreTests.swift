@@ -1,4 +1,5 @@
 import ChainCore
+import ChainCrypto
 import Foundation
 import Testing
 
@@ -323,6 +324,26 @@ import Testing
         // An emptied store accepts any starting height again.
         try reopened.append(height: Height(100), payload: payload(for: 100), sync: true)
         #expect(reopened.firstHeight == Height(100))
+    }
+
+    /// GM consortia inject SM3: entries carry SM3 hashes, and a store opened with another
+    /// suite's hasher does not serve them (every entry's hash fails, valid-CRC entries follow the
+    /// first one, so it is corruption, not a tail).
+    @Test func entryHashFollowsTheInjectedSuite() throws {
+        let dir = TempDir()
+        defer { dir.remove() }
+        do {
+            let store = try BlockStore(directory: dir.path, hasher: SM3Hasher())
+            let hash = try store.append(height: Height(1), payload: payload(for: 1), sync: true)
+            #expect(hash == SM3Hasher().hash(Domain("creditchain/block-store-entry/v1"), payload(for: 1)))
+            #expect(hash != hasher.hash(Domain("creditchain/block-store-entry/v1"), payload(for: 1)))
+            try fill(store, 2...5)
+            #expect(try store.read(height: Height(3))?.payload == payload(for: 3))
+            store.close()
+        }
+        let e = #expect(throws: StorageError.self) { try BlockStore(directory: dir.path, hasher: hasher) }
+        #expect(e?.code == StorageError.corrupt)
+        #expect(try BlockStore(directory: dir.path, hasher: SM3Hasher()).lastHeight == Height(5))
     }
 
     @Test func closedStoreRefusesUse() throws {

@@ -1,4 +1,5 @@
 import ChainCore
+import ChainCrypto
 import Foundation
 import Testing
 

@@ -1,14 +1,5 @@
 import ChainCore
-import Crypto
 import Foundation
-
-/// SHA-256 as the injected hasher (the standard suite's hash) for the tests.
-struct SHA256Hasher: ChainHasher {
-    func digest(_ data: [UInt8]) -> Hash {
-        // swift-crypto's digest is exactly 32 bytes.
-        try! Hash(bytes: Array(SHA256.hash(data: data)))
-    }
-}
 
 /// A fresh directory under the system temporary directory, removed by `remove()`.
 struct TempDir {
