@@ -49,10 +49,11 @@ public struct CertificateAuthority: Sendable {
             certificate = try Certificate(pemEncoded: certificatePEM)
             key = try P256.Signing.PrivateKey(pemRepresentation: privateKeyPEM)
         } catch {
-            throw CertificateRefusal(.malformed, "CA certificate or key PEM: \(error)")
+            throw ChainCryptoError(code: "crypto.invalid_certificate", reason: "CA certificate or key PEM: \(error)")
         }
         guard certificate.publicKey == Certificate.PublicKey(key.publicKey) else {
-            throw CertificateRefusal(.malformed, "the CA private key does not match the CA certificate")
+            throw ChainCryptoError(
+                code: "crypto.invalid_certificate", reason: "the CA private key does not match the CA certificate")
         }
         self.init(certificate: certificate, privateKey: key)
     }

@@ -147,12 +147,12 @@ public struct ConsortiumCertificateVerifier: Sendable {
     public let root: Certificate
     public let revoked: Set<RevokedCertificate>
 
-    /// - Throws: `CertificateRefusal` (`cert.malformed`) when the PEM is not one certificate.
+    /// - Throws: `ChainCryptoError` (`crypto.invalid_certificate`) when the PEM is not a certificate.
     public init(rootCertificatePEM: String, revoked: Set<RevokedCertificate> = []) throws {
         do {
             root = try Certificate(pemEncoded: rootCertificatePEM)
         } catch {
-            throw CertificateRefusal(.malformed, "root certificate PEM: \(error)")
+            throw ChainCryptoError(code: "crypto.invalid_certificate", reason: "root certificate PEM: \(error)")
         }
         self.revoked = revoked
     }

@@ -7,8 +7,8 @@ struct CreditChain: AsyncParsableCommand {
         commandName: "creditchain",
         abstract: "A permissioned BFT network for sharing enterprise credit information.",
         subcommands: [
-            CryptoCommand.self, USCCCommand.self,
-            TokenCommand.self, TxCommand.self, StatusCommand.self, BenchApplyCommand.self,
+            CryptoCommand.self, USCCCommand.self, TokenCommand.self, TxCommand.self, StatusCommand.self,
+            BenchApplyCommand.self, ConsortiumCommand.self, MemberCommand.self,
         ]
     )
 }

@@ -141,7 +141,7 @@ private func refusalCode(_ verdict: CertificateVerdict) -> CertificateRefusal.Co
             leafDER: [0x30, 0x03, 0x02, 0x01, 0x01], intermediatesDER: [], expectedRole: nil, expectedMember: nil,
             atSecondsSince1970: now)
         #expect(refusalCode(verdict) == .malformed)
-        #expect(throws: CertificateRefusal.self) {
+        #expect(throws: ChainCryptoError.self) {
             _ = try ConsortiumCertificateVerifier(rootCertificatePEM: "not a certificate")
         }
     }
