@@ -3,7 +3,7 @@ import ChainCore
 import ChainCrypto
 import Foundation
 
-extension MemberRole: ExpressibleByArgument {}
+extension ChainCrypto.MemberRole: ExpressibleByArgument {}
 
 /// `creditchain member`: adding consortium members and listing them.
 struct MemberCommand: ParsableCommand {
@@ -32,8 +32,8 @@ struct MemberCommand: ParsableCommand {
         @Option(help: "The member's display name; the member id is derived from it.")
         var name: String
 
-        @Option(help: "One of: \(MemberRole.allCases.map(\.rawValue).joined(separator: ", ")).")
-        var role: MemberRole
+        @Option(help: "One of: \(ChainCrypto.MemberRole.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var role: ChainCrypto.MemberRole
 
         @Flag(help: "The member runs a validator.")
         var validator = false
