@@ -55,7 +55,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "ClusterSimulation",
-            dependencies: ["ChainCore", "ChainCrypto", "Ledger", "Consensus", "CreditRules"],
+            dependencies: [
+                "ChainCore", "ChainCrypto", "Ledger", "Consensus", "CreditRules",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Shells.
@@ -190,6 +193,11 @@ let package = Package(
             dependencies: [
                 "Node", "ChainCore", "Ledger", .product(name: "Crypto", package: "swift-crypto"),
             ],
+        .testTarget(
+            name: "ConsensusTests", dependencies: ["ChainCore", "Ledger", "Consensus", "ClusterSimulation"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ClusterSimulationTests", dependencies: ["ChainCore", "Ledger", "Consensus", "ClusterSimulation"],
             swiftSettings: swiftSettings),
     ]
 )

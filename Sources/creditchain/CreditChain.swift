@@ -8,7 +8,7 @@ struct CreditChain: AsyncParsableCommand {
         abstract: "A permissioned BFT network for sharing enterprise credit information.",
         subcommands: [
             CryptoCommand.self, USCCCommand.self, TokenCommand.self, TxCommand.self, StatusCommand.self,
-            BenchApplyCommand.self, ConsortiumCommand.self, MemberCommand.self,
+            BenchApplyCommand.self, ConsortiumCommand.self, MemberCommand.self, SimulateCommand.self,
         ]
     )
 }

@@ -1,0 +1,51 @@
+import ChainCore
+
+/// The consensus parameters of a chain (from genesis). Every bound a hostile peer could push on is
+/// here, named `…Max`/`…Window`.
+public struct ConsensusConfig: Sendable {
+    public var chainID: ChainID
+    /// The genesis header hash (the only block certified without signatures).
+    public var genesisHash: Hash
+    /// Batching: a proposal carries at most this many transactions…
+    public var blockTransactionsMax: Int
+    /// …and at most this many bytes of encoded transactions.
+    public var blockBytesMax: Int
+    /// Base round timeout; doubles per consecutive timed-out round up to `timeoutBackoffMax` times.
+    public var roundTimeoutMillis: Int64
+    public var timeoutBackoffMax: Int
+    /// Messages for rounds beyond current + this are not stored (their certificates still count).
+    public var roundWindow: UInt64
+    /// Blocks above committed height + this are refused (bounds the pending tree).
+    public var heightWindow: UInt64
+    /// A proposal's timestamp may be at most this far ahead of the voter's clock.
+    public var timestampDriftMaxMillis: Int64
+    /// Most uncommitted blocks kept.
+    public var pendingBlocksMax: Int
+    /// Most committed blocks kept in memory to serve block requests.
+    public var committedCacheMax: Int
+    /// Most transactions waiting in the replica's pool.
+    public var mempoolMax: Int
+    /// Most blocks returned per block request.
+    public var fetchBlocksMax: Int
+
+    public init(
+        chainID: ChainID, genesisHash: Hash, blockTransactionsMax: Int = 256, blockBytesMax: Int = 1 << 20,
+        roundTimeoutMillis: Int64 = 1000, timeoutBackoffMax: Int = 3, roundWindow: UInt64 = 200,
+        heightWindow: UInt64 = 200, timestampDriftMaxMillis: Int64 = 2000, pendingBlocksMax: Int = 1024,
+        committedCacheMax: Int = 1024, mempoolMax: Int = 20_000, fetchBlocksMax: Int = 64
+    ) {
+        self.chainID = chainID
+        self.genesisHash = genesisHash
+        self.blockTransactionsMax = blockTransactionsMax
+        self.blockBytesMax = blockBytesMax
+        self.roundTimeoutMillis = roundTimeoutMillis
+        self.timeoutBackoffMax = timeoutBackoffMax
+        self.roundWindow = roundWindow
+        self.heightWindow = heightWindow
+        self.timestampDriftMaxMillis = timestampDriftMaxMillis
+        self.pendingBlocksMax = pendingBlocksMax
+        self.committedCacheMax = committedCacheMax
+        self.mempoolMax = mempoolMax
+        self.fetchBlocksMax = fetchBlocksMax
+    }
+}

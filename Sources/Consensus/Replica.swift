@@ -1,0 +1,769 @@
+import ChainCore
+import Ledger
+
+/// One validator's consensus: two-chain HotStuff (Jolteon / DiemBFT v4) as a pure state machine.
+///
+/// The shell calls `step(_:)` with every input and performs the returned effects in order
+/// (persist → send → apply). The replica does no I/O, reads no clock and draws no randomness, so
+/// the same inputs always give the same effects (the cluster simulator relies on it).
+/// See docs/consensus.md for the protocol and its safety argument.
+public struct Replica: Sendable {
+    /// A block in the pending tree (or the committed root).
+    struct Node: Sendable {
+        let block: Block
+        let hash: Hash
+        let justify: QuorumCertificate
+        let transactionHashes: [Hash]
+        var certificate: QuorumCertificate?
+        var stateRoot: Hash?
+        var updates: [ValidatorSetUpdate] = []
+        var children: [Hash] = []
+        var reference: BlockReference {
+            BlockReference(height: block.header.height, round: block.header.round, hash: hash)
+        }
+    }
+
+    struct PoolEntry: Sendable {
+        let hash: Hash
+        let transaction: TransactionEnvelope
+        let size: Int
+    }
+
+    public let member: MemberID
+    public let config: ConsensusConfig
+    private let hasher: any ChainHasher
+    private let verifier: any ChainVerifier
+    public private(set) var safety: SafetyRules
+
+    public private(set) var schedule: ValidatorSchedule
+    private var blocks: [Hash: Node] = [:]
+    private var rootHash: Hash
+    public private(set) var committedHeight: Height
+    private var committedCache: [Hash: LinkedBlock] = [:]
+    private var committedOrder: [Hash] = []
+    private var committedOrderHead = 0
+
+    public private(set) var highQC: QuorumCertificate
+    public private(set) var highTC: TimeoutCertificate?
+    public private(set) var currentRound = Round(0)
+    private var pendingCommit: QuorumCertificate?
+    private var verifiedQCs: Set<VoteData> = []
+
+    private var proposedRound: Round?
+    private var timedOutRound: Round?
+    private var myTimeout: TimeoutVote?
+    private var consecutiveTimeouts = 0
+    private var awaitingVote: Proposal?
+    private var pendingProposals: [Hash: Proposal] = [:]
+    private var votesSeen: [Round: [MemberID: Vote]] = [:]
+    private var voteTallies: [VoteData: [ValidatorSignature]] = [:]
+    private var formedQCs: Set<VoteData> = []
+    private var timeouts: [Round: [MemberID: TimeoutVote]] = [:]
+    private var proposalsSeen: [Round: [MemberID: (BlockReference, [UInt8])]] = [:]
+    private var reportedEvidence: Set<[UInt8]> = []
+    private var fetches: [Hash: (at: Int64, attempt: Int)] = [:]
+    private var recoveredBlocks: [LinkedBlock]
+    private var syncSent: [MemberID: Int64] = [:]
+
+    private var pool: [PoolEntry] = []
+    private var poolHashes: Set<Hash> = []
+    private var recentlyCommitted: Set<Hash> = []
+    private var recentlyCommittedOrder: [Hash] = []
+    private static let recentlyCommittedMax = 16_384
+    private static let pendingProposalsMax = 32
+    private static let fetchesMax = 16
+    private static let fetchAttemptsMax = 6
+
+    private var now: Int64 = 0
+    private var persists: [Effect] = []
+    private var sends: [Effect] = []
+    private var actions: [Effect] = []
+
+    /// Starts from `tip` (genesis, or the last committed block after a restart) and the persisted
+    /// safety data, if any.
+    public init(
+        config: ConsensusConfig, member: MemberID, signer: any ChainSigner, hasher: any ChainHasher,
+        verifier: any ChainVerifier, tip: ChainTip, safetyData: SafetyData?, recoveredBlocks: [LinkedBlock] = []
+    ) {
+        self.recoveredBlocks = recoveredBlocks
+        self.config = config
+        self.member = member
+        self.hasher = hasher
+        self.verifier = verifier
+        let data = safetyData ?? SafetyData(genesisQC: tip.certificate)
+        self.safety = SafetyRules(member: member, chainID: config.chainID, signer: signer, data: data)
+        self.schedule = tip.schedule
+        let hash = tip.block.hash(using: hasher)
+        rootHash = hash
+        committedHeight = tip.block.header.height
+        var root = Node(
+            block: tip.block, hash: hash,
+            justify: tip.certificate, transactionHashes: [], certificate: tip.certificate, stateRoot: tip.stateRoot)
+        root.updates = []
+        blocks[hash] = root
+        highQC = data.highQC.round > tip.certificate.round ? data.highQC : tip.certificate
+        highTC = data.highTC
+        verifiedQCs.insert(tip.certificate.voteData)
+        verifiedQCs.insert(data.highQC.voteData)
+    }
+
+    /// Testing hook: make SafetyRules skip its voting rules (see `SafetyRules`).
+    public mutating func setUnsafeSkipVotingRules(_ on: Bool) { safety.unsafeSkipVotingRules = on }
+
+    /// The committed tip's hash.
+    public var committedHash: Hash { rootHash }
+    /// Transactions waiting in the pool.
+    public var poolCount: Int { pool.count }
+
+    // MARK: - Step
+
+    /// Feeds one input; returns the effects to perform in order.
+    public mutating func step(_ input: Input) -> [Effect] {
+        now = input.nowMillis
+        switch input.event {
+        case .start:
+            // Blocks persisted before the crash (every block is persisted before it is voted on, so
+            // a certificate's block survives on at least f + 1 honest replicas).
+            for linked in recoveredBlocks.sorted(by: { $0.block.header.height < $1.block.header.height }) {
+                let header = linked.block.header
+                guard header.height > committedHeight, linked.justify.block.hash == header.parentHash,
+                    isWellFormed(linked.block), verifyQC(linked.justify)
+                else { continue }
+                insert(linked, hash: linked.block.hash(using: hasher))
+                processQC(linked.justify, from: nil)
+            }
+            recoveredBlocks = []
+            let startRound = max(highQC.round, highTC?.round ?? Round(0)).next
+            enterRound(max(startRound, safety.data.lastVotedRound), viaTimeout: false)
+        case .message(let from, let message):
+            receive(message, from: from)
+        case .messageBytes(let from, let bytes):
+            if let message = try? ConsensusMessage.decode(bytes) { receive(message, from: from) }
+        case .timerFired(let round):
+            timerFired(round)
+        case .executed(let hash, let root, let updates):
+            executed(hash, root: root, updates: updates)
+        case .transactionsAvailable(let transactions):
+            admit(transactions)
+        }
+        let out = persists + sends + actions
+        persists.removeAll(keepingCapacity: true)
+        sends.removeAll(keepingCapacity: true)
+        actions.removeAll(keepingCapacity: true)
+        return out
+    }
+
+    private mutating func receive(_ message: ConsensusMessage, from: MemberID) {
+        switch message {
+        case .proposal(let p): onProposal(p, from: from)
+        case .vote(let v): onVote(v)
+        case .timeout(let t): onTimeout(t, from: from)
+        case .blockRequest(let r): onBlockRequest(r, from: from)
+        case .blockResponse(let r): onBlockResponse(r, from: from)
+        case .syncInfo(let info): onSyncInfo(info, from: from)
+        }
+    }
+
+    // MARK: - Validator sets
+
+    private func set(at height: Height) -> ValidatorSet { schedule.set(at: height) }
+
+    /// The set that times out rounds and elects the next leader: the one in force just above the
+    /// committed height.
+    private var roundSet: ValidatorSet { schedule.set(at: committedHeight.next) }
+
+    // MARK: - Rounds
+
+    private func timeoutDuration() -> Int64 {
+        config.roundTimeoutMillis << Int64(min(consecutiveTimeouts, config.timeoutBackoffMax))
+    }
+
+    private mutating func enterRound(_ round: Round, viaTimeout: Bool) {
+        guard round > currentRound else { return }
+        currentRound = round
+        consecutiveTimeouts = viaTimeout ? consecutiveTimeouts + 1 : 0
+        timedOutRound = nil
+        myTimeout = nil
+        awaitingVote = nil
+        let keepFrom = Round(round.value &- 1)
+        votesSeen = votesSeen.filter { $0.key >= keepFrom }
+        voteTallies = voteTallies.filter { $0.key.block.round >= keepFrom }
+        formedQCs = formedQCs.filter { $0.block.round >= keepFrom }
+        timeouts = timeouts.filter { $0.key >= round }
+        proposalsSeen = proposalsSeen.filter { $0.key >= keepFrom }
+        actions.append(.setTimer(round: round, atMillis: now + timeoutDuration()))
+        tryPropose()
+        retryPendingProposals()
+    }
+
+    private mutating func timerFired(_ round: Round) {
+        guard round == currentRound else { return }
+        localTimeout()
+        actions.append(.setTimer(round: round, atMillis: now + timeoutDuration()))
+        // Re-ask for missing blocks, from the next peer; give up on a target after a few tries
+        // (a block of a branch nobody kept), a later certificate will name what is needed.
+        for (target, state) in fetches {
+            if state.attempt >= Self.fetchAttemptsMax || blocks[target] != nil {
+                fetches[target] = nil
+                continue
+            }
+            requestBlocks(target, peer: nil, attempt: state.attempt + 1)
+        }
+    }
+
+    private mutating func localTimeout() {
+        if timedOutRound == currentRound, let mine = myTimeout {
+            sends.append(.broadcast(.timeout(mine)))
+            return
+        }
+        let tc = highTC.flatMap { $0.round.next == currentRound ? $0 : nil }
+        guard let (data, timeout) = safety.timeout(round: currentRound, highQC: highQC, lastTC: tc) else { return }
+        persists.append(.persistSafety(data))
+        timedOutRound = currentRound
+        myTimeout = timeout
+        sends.append(.broadcast(.timeout(timeout)))
+        recordTimeout(timeout)
+    }
+
+    // MARK: - Certificates
+
+    private mutating func verifyQC(_ qc: QuorumCertificate) -> Bool {
+        if qc.isGenesis { return qc.block.hash == config.genesisHash && qc.round == Round(0) }
+        if verifiedQCs.contains(qc.voteData) { return true }
+        guard (try? qc.verify(chainID: config.chainID, validators: set(at: qc.height), verifier: verifier)) != nil
+        else {
+            return false
+        }
+        if verifiedQCs.count > 4096 {
+            let floor = Round(currentRound.value &- config.roundWindow)
+            verifiedQCs = verifiedQCs.filter { $0.block.round >= floor }
+        }
+        verifiedQCs.insert(qc.voteData)
+        return true
+    }
+
+    private mutating func verifyTC(_ tc: TimeoutCertificate) -> Bool {
+        guard verifyQC(tc.highQC) else { return false }
+        return (try? tc.verify(chainID: config.chainID, validators: roundSet, verifier: verifier)) != nil
+    }
+
+    /// Adopts a verified certificate: raises the high QC, records commits, advances the round.
+    private mutating func processQC(_ qc: QuorumCertificate, from: MemberID?) {
+        if var node = blocks[qc.block.hash], node.certificate == nil {
+            node.certificate = qc
+            blocks[qc.block.hash] = node
+        }
+        if qc.round > highQC.round { highQC = qc }
+        if let c = qc.voteData.committed, c.height > committedHeight,
+            pendingCommit.map({ c.height > ($0.voteData.committed?.height ?? Height(0)) }) ?? true
+        {
+            pendingCommit = qc
+        }
+        if blocks[qc.block.hash] == nil && qc.height > committedHeight {
+            requestBlocks(qc.block.hash, peer: from, attempt: 0)
+        }
+        tryCommit()
+        if qc.round >= currentRound { enterRound(qc.round.next, viaTimeout: false) }
+    }
+
+    private mutating func processTC(_ tc: TimeoutCertificate, from: MemberID?) {
+        processQC(tc.highQC, from: from)
+        if tc.round > (highTC?.round ?? Round(0)) { highTC = tc }
+        if tc.round >= currentRound { enterRound(tc.round.next, viaTimeout: true) }
+    }
+
+    // MARK: - Proposals
+
+    private mutating func onProposal(_ p: Proposal, from: MemberID) {
+        let header = p.block.header
+        guard header.chainID == config.chainID, header.height > committedHeight else {
+            // Old heights: the certificate may still be news.
+            if header.chainID == config.chainID, p.justify.round > highQC.round, verifyQC(p.justify) {
+                processQC(p.justify, from: from)
+            }
+            return
+        }
+        if header.round.value > currentRound.value &+ config.roundWindow {
+            // Far ahead: store nothing for that round; only a valid certificate moves us.
+            if verifyQC(p.justify) { processQC(p.justify, from: from) }
+            return
+        }
+        let validators = set(at: header.height)
+        guard validators.leader(for: header.round) == header.proposer,
+            let key = validators.publicKey(of: header.proposer)
+        else { return }
+        let hash = p.block.hash(using: hasher)
+        let reference = BlockReference(height: header.height, round: header.round, hash: hash)
+        guard
+            verifier.verify(
+                signature: p.signature, message: Proposal.signingBytes(reference, chainID: config.chainID),
+                publicKey: key)
+        else { return }
+        if let (seen, seenSignature) = proposalsSeen[header.round]?[header.proposer] {
+            if seen.hash != hash {
+                report(
+                    .conflictingProposals(
+                        proposer: header.proposer, first: seen, firstSignature: seenSignature, second: reference,
+                        secondSignature: p.signature))
+            }
+        } else if header.round.value &+ 1 >= currentRound.value {
+            proposalsSeen[header.round, default: [:]][header.proposer] = (reference, p.signature)
+        }
+        guard isWellFormed(p.block),
+            p.justify.block.hash == header.parentHash, p.justify.height.next == header.height,
+            p.justify.round < header.round
+        else { return }
+        if let tc = p.timeoutCertificate {
+            guard tc.round.next == header.round, verifyTC(tc) else { return }
+        }
+        guard verifyQC(p.justify) else { return }
+        processQC(p.justify, from: from)
+        if let tc = p.timeoutCertificate { processTC(tc, from: from) }
+        guard blocks[header.parentHash] != nil else {
+            if header.round >= currentRound { stash(p, hash: hash) }
+            requestBlocks(header.parentHash, peer: from, attempt: 0)
+            return
+        }
+        insert(LinkedBlock(block: p.block, justify: p.justify), hash: hash)
+        tryVote(p, hash: hash)
+    }
+
+    /// Structural checks every block must pass before it enters the tree.
+    private func isWellFormed(_ block: Block) -> Bool {
+        guard block.transactions.count <= config.blockTransactionsMax else { return false }
+        var bytes = 0
+        for tx in block.transactions {
+            bytes += tx.canonicalBytes.count
+            if bytes > config.blockBytesMax { return false }
+        }
+        guard set(at: block.header.height).contains(block.header.proposer) else { return false }
+        return (try? block.validateBody(hasher: hasher)) != nil
+    }
+
+    private mutating func stash(_ p: Proposal, hash: Hash) {
+        if pendingProposals.count >= Self.pendingProposalsMax,
+            let lowest = pendingProposals.min(by: { $0.value.block.header.round < $1.value.block.header.round })
+        {
+            pendingProposals[lowest.key] = nil
+        }
+        pendingProposals[hash] = p
+    }
+
+    private mutating func retryPendingProposals() {
+        guard !pendingProposals.isEmpty else { return }
+        let ready = pendingProposals.filter { blocks[$0.value.block.header.parentHash] != nil }
+        pendingProposals = pendingProposals.filter {
+            blocks[$0.value.block.header.parentHash] == nil && $0.value.block.header.round >= currentRound
+        }
+        for (hash, p) in ready.sorted(by: { $0.value.block.header.height < $1.value.block.header.height }) {
+            insert(LinkedBlock(block: p.block, justify: p.justify), hash: hash)
+            tryVote(p, hash: hash)
+        }
+    }
+
+    @discardableResult
+    private mutating func insert(_ linked: LinkedBlock, hash: Hash) -> Bool {
+        if blocks[hash] != nil { return true }
+        let header = linked.block.header
+        guard var parent = blocks[header.parentHash], header.height == parent.block.header.height.next,
+            header.round > parent.block.header.round,
+            header.height.value <= committedHeight.value &+ config.heightWindow,
+            blocks.count < config.pendingBlocksMax
+        else { return false }
+        var node = Node(
+            block: linked.block, hash: hash, justify: linked.justify,
+            transactionHashes: linked.block.transactions.map { $0.hash(using: hasher) })
+        if highQC.block.hash == hash { node.certificate = highQC }
+        blocks[hash] = node
+        parent.children.append(hash)
+        if parent.certificate == nil { parent.certificate = linked.justify }
+        blocks[header.parentHash] = parent
+        persists.append(.persistBlock(linked))
+        if parent.stateRoot != nil { actions.append(.execute(linked.block)) }
+        return true
+    }
+
+    private mutating func tryVote(_ p: Proposal, hash: Hash) {
+        let header = p.block.header
+        guard header.round == currentRound, let parent = blocks[header.parentHash], blocks[hash] != nil else { return }
+        guard let parentRoot = parent.stateRoot else {
+            awaitingVote = p
+            return
+        }
+        awaitingVote = nil
+        guard header.stateRoot == parentRoot, header.timestampMillis > parent.block.header.timestampMillis,
+            header.timestampMillis <= now + config.timestampDriftMaxMillis
+        else { return }
+        let reference = BlockReference(height: header.height, round: header.round, hash: hash)
+        guard
+            let (data, vote) = safety.vote(
+                block: reference, justify: p.justify, tc: p.timeoutCertificate, highQC: highQC)
+        else { return }
+        persists.append(.persistSafety(data))
+        let nextLeader = set(at: header.height.next).leader(for: header.round.next)
+        if nextLeader == member {
+            onVote(vote)
+        } else {
+            sends.append(.send(to: nextLeader, .vote(vote)))
+        }
+    }
+
+    private mutating func tryPropose() {
+        // A round already voted or timed out in (possibly before a crash) gets no new proposal:
+        // the leader votes for its own proposal in the same step, so this also rules out
+        // proposing twice in one round across a restart.
+        guard proposedRound != currentRound, currentRound > safety.data.lastVotedRound else { return }
+        let parentRef = highQC.block
+        let height = parentRef.height.next
+        guard set(at: height).leader(for: currentRound) == member else { return }
+        guard let parent = blocks[parentRef.hash] else {
+            requestBlocks(parentRef.hash, peer: nil, attempt: 0)
+            return
+        }
+        guard let parentRoot = parent.stateRoot,
+            height.value <= committedHeight.value &+ config.heightWindow
+        else { return }
+        var tc: TimeoutCertificate?
+        if highQC.round.next != currentRound {
+            guard let last = highTC, last.round.next == currentRound else { return }
+            tc = last
+        }
+        // Transactions not already in an uncommitted ancestor.
+        var inFlight = Set<Hash>()
+        var cursor = parent
+        while cursor.hash != rootHash {
+            inFlight.formUnion(cursor.transactionHashes)
+            guard let up = blocks[cursor.block.header.parentHash] else { break }
+            cursor = up
+        }
+        var chosen = [TransactionEnvelope]()
+        var bytes = 0
+        for entry in pool where !inFlight.contains(entry.hash) {
+            if chosen.count >= config.blockTransactionsMax || bytes + entry.size > config.blockBytesMax { break }
+            chosen.append(entry.transaction)
+            bytes += entry.size
+        }
+        let block = Block(
+            chainID: config.chainID, height: height, round: currentRound, parentHash: parentRef.hash, proposer: member,
+            timestampMillis: max(now, parent.block.header.timestampMillis + 1), stateRoot: parentRoot,
+            transactions: chosen, hasher: hasher)
+        let hash = block.hash(using: hasher)
+        guard
+            let signature = safety.signProposal(
+                BlockReference(height: height, round: currentRound, hash: hash))
+        else { return }
+        proposedRound = currentRound
+        let proposal = Proposal(block: block, justify: highQC, timeoutCertificate: tc, signature: signature)
+        sends.append(.broadcast(.proposal(proposal)))
+        onProposal(proposal, from: member)
+    }
+
+    // MARK: - Votes
+
+    private mutating func onVote(_ v: Vote) {
+        let round = v.round
+        guard round.value &+ 1 >= currentRound.value, round.value <= currentRound.value &+ config.roundWindow,
+            v.data.block.height > committedHeight
+        else { return }
+        let validators = set(at: v.data.block.height)
+        guard set(at: v.data.block.height.next).leader(for: round.next) == member,
+            let key = validators.publicKey(of: v.voter)
+        else { return }
+        if let previous = votesSeen[round]?[v.voter] {
+            if previous.data != v.data,
+                verifier.verify(
+                    signature: v.signature, message: v.data.signingBytes(chainID: config.chainID), publicKey: key)
+            {
+                report(.conflictingVotes(previous, v))
+            }
+            return
+        }
+        guard
+            verifier.verify(
+                signature: v.signature, message: v.data.signingBytes(chainID: config.chainID), publicKey: key)
+        else { return }
+        // A vote's commit data must be the one its block implies; a mismatch is dropped rather
+        // than tallied apart (it could never reach a quorum with honest votes).
+        votesSeen[round, default: [:]][v.voter] = v
+        guard !formedQCs.contains(v.data) else { return }
+        voteTallies[v.data, default: []].append(ValidatorSignature(signer: v.voter, signature: v.signature))
+        if let tally = voteTallies[v.data], tally.count >= validators.quorum {
+            let qc = QuorumCertificate(voteData: v.data, signatures: tally)
+            formedQCs.insert(v.data)
+            voteTallies[v.data] = nil
+            verifiedQCs.insert(v.data)
+            processQC(qc, from: nil)
+        }
+    }
+
+    // MARK: - Timeouts
+
+    private mutating func onTimeout(_ t: TimeoutVote, from: MemberID) {
+        let validators = roundSet
+        guard let key = validators.publicKey(of: t.voter) else { return }
+        if t.round.value > currentRound.value &+ config.roundWindow || t.round < currentRound {
+            // Not a round we collect: only its certificates can help. A validator stuck in an
+            // older round gets our certificates (once per round timeout).
+            if t.round < currentRound { sendSyncInfo(to: from) }
+            if t.highQC.round > highQC.round, verifyQC(t.highQC) { processQC(t.highQC, from: from) }
+            if let tc = t.lastRoundCertificate, tc.round >= currentRound, verifyTC(tc) { processTC(tc, from: from) }
+            return
+        }
+        if timeouts[t.round]?[t.voter] != nil && t.voter != member { return }
+        guard t.data.highQCRound == t.highQC.round,
+            verifier.verify(
+                signature: t.signature, message: t.data.signingBytes(chainID: config.chainID), publicKey: key),
+            verifyQC(t.highQC)
+        else { return }
+        if let tc = t.lastRoundCertificate {
+            guard verifyTC(tc) else { return }
+            processTC(tc, from: from)
+        }
+        processQC(t.highQC, from: from)
+        guard t.round >= currentRound else { return }
+        recordTimeout(t)
+    }
+
+    private mutating func recordTimeout(_ t: TimeoutVote) {
+        timeouts[t.round, default: [:]][t.voter] = t
+        guard let collected = timeouts[t.round] else { return }
+        let validators = roundSet
+        if collected.count > validators.faultsTolerated, t.round == currentRound, timedOutRound != currentRound {
+            // f + 1 validators gave up on this round: at least one honest one did, so join them.
+            localTimeout()
+        }
+        guard let all = timeouts[t.round], all.count >= validators.quorum, t.round >= currentRound,
+            let best = all.values.max(by: { $0.highQC.round < $1.highQC.round })
+        else { return }
+        let entries = all.values.map {
+            TimeoutCertificate.Entry(signer: $0.voter, highQCRound: $0.data.highQCRound, signature: $0.signature)
+        }
+        processTC(TimeoutCertificate(round: t.round, entries: entries, highQC: best.highQC), from: nil)
+    }
+
+    private mutating func sendSyncInfo(to peer: MemberID) {
+        guard peer != member, roundSet.contains(peer) else { return }
+        if let last = syncSent[peer], now - last < config.roundTimeoutMillis { return }
+        syncSent[peer] = now
+        let tc = highTC.flatMap { $0.round.next == currentRound ? $0 : nil }
+        sends.append(.send(to: peer, .syncInfo(SyncInfo(highQC: highQC, highTC: tc))))
+    }
+
+    private mutating func onSyncInfo(_ info: SyncInfo, from: MemberID) {
+        if info.highQC.round > highQC.round, verifyQC(info.highQC) { processQC(info.highQC, from: from) }
+        if let tc = info.highTC, tc.round >= currentRound, verifyTC(tc) { processTC(tc, from: from) }
+    }
+
+    // MARK: - Execution and commit
+
+    private mutating func executed(_ hash: Hash, root: Hash, updates: [ValidatorSetUpdate]) {
+        guard var node = blocks[hash], node.stateRoot == nil else { return }
+        node.stateRoot = root
+        node.updates = updates
+        blocks[hash] = node
+        for child in node.children {
+            if let c = blocks[child], c.stateRoot == nil { actions.append(.execute(c.block)) }
+        }
+        if let p = awaitingVote, p.block.header.parentHash == hash {
+            tryVote(p, hash: p.block.hash(using: hasher))
+        }
+        tryCommit()
+        tryPropose()
+    }
+
+    private mutating func tryCommit() {
+        guard let qc = pendingCommit, let target = qc.voteData.committed else { return }
+        guard target.height > committedHeight else {
+            pendingCommit = nil
+            return
+        }
+        guard let certified = blocks[qc.block.hash] else {
+            requestBlocks(qc.block.hash, peer: nil, attempt: 0)
+            return
+        }
+        var chain = [Node]()
+        var certificateOfNext = certified.justify
+        var cursor = target.hash
+        var certificates = [QuorumCertificate]()
+        while cursor != rootHash {
+            guard let node = blocks[cursor], node.block.header.height > committedHeight else {
+                if blocks[cursor] == nil { requestBlocks(cursor, peer: nil, attempt: 0) }
+                return
+            }
+            guard node.stateRoot != nil else { return }
+            chain.append(node)
+            certificates.append(certificateOfNext)
+            certificateOfNext = node.justify
+            cursor = node.block.header.parentHash
+        }
+        guard let commitCertificate = try? CommitCertificate(qc) else { return }
+        chain.reverse()
+        certificates.reverse()
+        var committed = [CommittedBlock]()
+        for (node, certificate) in zip(chain, certificates) {
+            guard let root = node.stateRoot else { return }
+            committed.append(
+                CommittedBlock(block: node.block, hash: node.hash, certificate: certificate, stateRoot: root))
+            for update in node.updates {
+                guard let newSet = try? ValidatorSet(update.validators) else { continue }
+                // A change takes effect no earlier than one height window above its block, so
+                // every replica that accepts a block at that height has committed the change.
+                let floor = node.block.header.height.value &+ config.heightWindow &+ 1
+                schedule.add(newSet, from: Height(max(update.effectiveHeight.value, floor)))
+            }
+            remember(LinkedBlock(block: node.block, justify: node.justify), hash: node.hash)
+            for h in node.transactionHashes { markCommitted(h) }
+        }
+        pendingCommit = nil
+        rootHash = target.hash
+        committedHeight = target.height
+        pool.removeAll { recentlyCommitted.contains($0.hash) }
+        poolHashes = Set(pool.map(\.hash))
+        pruneTree()
+        actions.append(
+            .commit(Commit(blocks: committed, certificate: commitCertificate, schedule: schedule)))
+    }
+
+    private mutating func markCommitted(_ hash: Hash) {
+        guard recentlyCommitted.insert(hash).inserted else { return }
+        recentlyCommittedOrder.append(hash)
+        if recentlyCommittedOrder.count > Self.recentlyCommittedMax {
+            let drop = recentlyCommittedOrder.count / 2
+            for h in recentlyCommittedOrder[0..<drop] { recentlyCommitted.remove(h) }
+            recentlyCommittedOrder.removeFirst(drop)
+        }
+    }
+
+    private mutating func remember(_ linked: LinkedBlock, hash: Hash) {
+        committedCache[hash] = linked
+        committedOrder.append(hash)
+        if committedOrder.count - committedOrderHead > config.committedCacheMax {
+            committedCache[committedOrder[committedOrderHead]] = nil
+            committedOrderHead += 1
+            if committedOrderHead > 4096 {
+                committedOrder.removeFirst(committedOrderHead)
+                committedOrderHead = 0
+            }
+        }
+    }
+
+    /// Keeps only the new root and its descendants.
+    private mutating func pruneTree() {
+        var keep = [Hash: Node]()
+        var frontier = [rootHash]
+        while let h = frontier.popLast() {
+            guard let node = blocks[h] else { continue }
+            keep[h] = node
+            frontier.append(contentsOf: node.children)
+        }
+        blocks = keep
+        pendingProposals = pendingProposals.filter { $0.value.block.header.height > committedHeight }
+    }
+
+    // MARK: - Block sync
+
+    /// Asks for the chain up to `target`. `attempt` 0 is rate-limited per target (one request
+    /// per round timeout); a positive attempt goes to another peer; `force` continues a catch-up.
+    private mutating func requestBlocks(_ target: Hash, peer: MemberID?, attempt: Int, force: Bool = false) {
+        if blocks[target] != nil { return }
+        if let state = fetches[target], attempt == 0, !force, now - state.at < config.roundTimeoutMillis { return }
+        if fetches[target] == nil && fetches.count >= Self.fetchesMax,
+            let oldest = fetches.min(by: { ($0.value.at, $0.key) < ($1.value.at, $1.key) })
+        {
+            fetches[oldest.key] = nil
+        }
+        fetches[target] = (now, max(attempt, fetches[target]?.attempt ?? 0))
+        let others = roundSet.validators.map(\.member).filter { $0 != member }
+        guard !others.isEmpty else { return }
+        let to: MemberID
+        if let peer, peer != member, attempt == 0 {
+            to = peer
+        } else {
+            to = others[(attempt + Int(currentRound.value % 1024)) % others.count]
+        }
+        let request = BlockRequest(
+            target: target, fromHeight: committedHeight, limit: UInt16(clamping: config.fetchBlocksMax))
+        sends.append(.send(to: to, .blockRequest(request)))
+    }
+
+    private mutating func onBlockRequest(_ r: BlockRequest, from: MemberID) {
+        guard from != member else { return }
+        var chain = [LinkedBlock]()
+        var cursor = r.target
+        var steps = 0
+        while steps < config.pendingBlocksMax + config.committedCacheMax {
+            steps += 1
+            if let node = blocks[cursor] {
+                guard node.block.header.height > r.fromHeight, node.block.header.height > Height(0),
+                    node.justify.block.hash == node.block.header.parentHash
+                else { break }
+                chain.append(LinkedBlock(block: node.block, justify: node.justify))
+                cursor = node.block.header.parentHash
+            } else if let linked = committedCache[cursor] {
+                guard linked.block.header.height > r.fromHeight else { break }
+                chain.append(linked)
+                cursor = linked.block.header.parentHash
+            } else {
+                break
+            }
+        }
+        guard !chain.isEmpty else { return }
+        let limit = max(1, min(Int(r.limit), config.fetchBlocksMax, BlockResponse.blocksMax))
+        let ascending = Array(chain.reversed().prefix(limit))
+        sends.append(.send(to: from, .blockResponse(BlockResponse(blocks: ascending))))
+    }
+
+    private mutating func onBlockResponse(_ r: BlockResponse, from: MemberID) {
+        guard !fetches.isEmpty else { return }
+        var inserted = false
+        for linked in r.blocks {
+            let header = linked.block.header
+            guard header.chainID == config.chainID, header.height > committedHeight else { continue }
+            let hash = linked.block.hash(using: hasher)
+            if blocks[hash] != nil { continue }
+            guard blocks[header.parentHash] != nil, linked.justify.block.hash == header.parentHash,
+                isWellFormed(linked.block), verifyQC(linked.justify)
+            else { break }
+            guard insert(linked, hash: hash) else { break }
+            inserted = true
+            fetches[hash] = nil
+            processQC(linked.justify, from: from)
+        }
+        guard inserted else { return }
+        // Continue a long catch-up right away.
+        for target in fetches.keys.sorted() where blocks[target] == nil {
+            requestBlocks(target, peer: from, attempt: 0, force: true)
+        }
+        fetches = fetches.filter { blocks[$0.key] == nil }
+        retryPendingProposals()
+        tryCommit()
+        tryPropose()
+    }
+
+    // MARK: - Transactions and evidence
+
+    private mutating func admit(_ transactions: [TransactionEnvelope]) {
+        for tx in transactions {
+            guard pool.count < config.mempoolMax else { return }
+            let hash = tx.hash(using: hasher)
+            guard !poolHashes.contains(hash), !recentlyCommitted.contains(hash) else { continue }
+            let size = tx.canonicalBytes.count
+            guard size <= config.blockBytesMax else { continue }
+            pool.append(PoolEntry(hash: hash, transaction: tx, size: size))
+            poolHashes.insert(hash)
+        }
+        tryPropose()
+    }
+
+    private mutating func report(_ evidence: Evidence) {
+        var key = CanonicalEncoder()
+        key.value(evidence.offender)
+        key.value(evidence.round)
+        switch evidence {
+        case .conflictingVotes: key.u8(1)
+        case .conflictingProposals: key.u8(2)
+        }
+        guard reportedEvidence.count < 4096, reportedEvidence.insert(key.bytes).inserted else { return }
+        actions.append(.evidence(evidence))
+    }
+}

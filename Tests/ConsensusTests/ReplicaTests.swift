@@ -1,0 +1,183 @@
+import ChainCore
+import ClusterSimulation
+import Ledger
+import Testing
+
+@testable import Consensus
+
+@Suite struct ReplicaTests {
+    @Test func happyPathCommitsTheSameChainEverywhere() {
+        var cluster = ScriptedCluster()
+        for i in 0..<4 { cluster.step(i, .transactionsAvailable((0..<6).map(tx))) }
+        cluster.start()
+        cluster.run(limit: 600)
+        let heights = cluster.commits.map(\.count)
+        #expect(heights.min() ?? 0 >= 10)
+        let shortest = heights.min() ?? 0
+        for i in 1..<4 {
+            #expect(cluster.commits[i].prefix(shortest).map(\.hash) == cluster.commits[0].prefix(shortest).map(\.hash))
+        }
+        // Batching: at most 4 transactions per block; all 6 end up committed exactly once.
+        let included = cluster.commits[0].flatMap(\.block.transactions)
+        #expect(cluster.commits[0].allSatisfy { $0.block.transactions.count <= 4 })
+        #expect(Set(included.map { $0.hash(using: hasher) }).count == 6)
+        #expect(included.count == 6)
+        // Each header carries its parent's post-execution state root.
+        for (a, b) in zip(cluster.commits[0], cluster.commits[0].dropFirst()) {
+            #expect(b.block.header.stateRoot == a.stateRoot)
+            #expect(b.block.header.parentHash == a.hash)
+        }
+    }
+
+    @Test func silentLeaderIsSkippedThroughATimeoutCertificate() {
+        var cluster = ScriptedCluster()
+        cluster.down = [1]  // the leader of round 1
+        cluster.start()
+        cluster.run(limit: 50)
+        #expect(cluster.commits[0].isEmpty)
+        // Every fourth round belongs to the silent leader: each costs a timeout.
+        for _ in 0..<4 {
+            cluster.fireTimers()
+            cluster.run(limit: 400)
+        }
+        #expect(cluster.commits[0].count >= 3)
+        #expect(cluster.commits[0].first?.block.header.round ?? Round(0) >= Round(2))
+        #expect(cluster.commits[2].prefix(3).map(\.hash) == cluster.commits[0].prefix(3).map(\.hash))
+    }
+
+    @Test func equivocatingVotesProduceEvidence() throws {
+        var leader = makeReplica(2)  // leader of round 2 collects round-1 votes
+        _ = leader.step(Input(.start, nowMillis: 0))
+        func vote(_ tag: UInt8) -> Vote {
+            let data = VoteData(
+                block: BlockReference(height: Height(1), round: Round(1), hash: hasher.digest([tag])), committed: nil)
+            // swift-format-ignore: NeverUseForceTry
+            return Vote(
+                data: data, voter: member(3), signature: try! signers[3].sign(data.signingBytes(chainID: chainID)))
+        }
+        _ = leader.step(Input(.message(from: member(3), .vote(vote(1))), nowMillis: 1))
+        let effects = leader.step(Input(.message(from: member(3), .vote(vote(2))), nowMillis: 2))
+        let evidence = effects.compactMap { effect -> Evidence? in
+            if case .evidence(let e) = effect { return e }
+            return nil
+        }
+        #expect(evidence.count == 1)
+        #expect(evidence.first?.offender == member(3))
+        // A vote with a bad signature is dropped without evidence.
+        var bad = vote(3)
+        bad.signature[0] ^= 1
+        let result1 = leader.step(Input(.message(from: member(3), .vote(bad)), nowMillis: 3))
+        #expect(result1.isEmpty)
+    }
+
+    @Test func hostileInputIsIgnored() {
+        var r = makeReplica(0)
+        _ = r.step(Input(.start, nowMillis: 0))
+        let round = r.currentRound
+        // A validly signed timeout for a huge round: no state, no effects, round unchanged.
+        let data = TimeoutData(round: Round(1 << 62), highQCRound: Round(0))
+        let huge = TimeoutVote(
+            data: data, highQC: genesisQC, lastRoundCertificate: nil, voter: member(2),
+            // swift-format-ignore: NeverUseForceTry
+            signature: try! signers[2].sign(data.signingBytes(chainID: chainID)))
+        let result2 = r.step(Input(.message(from: member(2), .timeout(huge)), nowMillis: 1))
+        #expect(result2.isEmpty)
+        #expect(r.currentRound == round)
+        // A proposal from a non-validator key, and one from the wrong leader.
+        for proposer in [5, 3] {
+            let block = Block(
+                chainID: chainID, height: Height(1), round: Round(1), parentHash: genesisHash,
+                proposer: member(proposer),
+                timestampMillis: 1, stateRoot: genesisRoot, transactions: [], hasher: hasher)
+            let reference = BlockReference(height: Height(1), round: Round(1), hash: block.hash(using: hasher))
+            let p = Proposal(
+                block: block, justify: genesisQC, timeoutCertificate: nil,
+                // swift-format-ignore: NeverUseForceTry
+                signature: try! signers[proposer].sign(Proposal.signingBytes(reference, chainID: chainID)))
+            let result3 = r.step(Input(.message(from: member(proposer), .proposal(p)), nowMillis: 2))
+            #expect(result3.isEmpty)
+        }
+        // Garbage bytes and an oversized claim are dropped.
+        let result4 = r.step(Input(.messageBytes(from: member(1), [2, 0xff, 0xff]), nowMillis: 3))
+        #expect(result4.isEmpty)
+        let result5 = r.step(Input(.messageBytes(from: member(1), [5, 1, 0xff, 0xff, 0xff, 0xff]), nowMillis: 3))
+        #expect(result5.isEmpty)
+    }
+
+    @Test func oversizedOrTamperedProposalGetsNoVote() {
+        // Leader of round 1 is validator-1; validator-0 receives.
+        var r = makeReplica(0)
+        _ = r.step(Input(.start, nowMillis: 0))
+        func proposal(_ txs: [TransactionEnvelope], tamper: Bool = false) -> Proposal {
+            var block = Block(
+                chainID: chainID, height: Height(1), round: Round(1), parentHash: genesisHash, proposer: member(1),
+                timestampMillis: 1, stateRoot: genesisRoot, transactions: txs, hasher: hasher)
+            if tamper { block.transactions.removeLast() }
+            let reference = BlockReference(height: Height(1), round: Round(1), hash: block.hash(using: hasher))
+            return Proposal(
+                block: block, justify: genesisQC, timeoutCertificate: nil,
+                // swift-format-ignore: NeverUseForceTry
+                signature: try! signers[1].sign(Proposal.signingBytes(reference, chainID: chainID)))
+        }
+        func votes(_ effects: [Effect]) -> Int {
+            effects.filter {
+                if case .send(_, .vote) = $0 { return true }
+                return false
+            }.count
+        }
+        var effects = r.step(Input(.message(from: member(1), .proposal(proposal((0..<5).map(tx)))), nowMillis: 2))
+        #expect(votes(effects) == 0)
+        effects = r.step(
+            Input(.message(from: member(1), .proposal(proposal([tx(1), tx(2)], tamper: true))), nowMillis: 2))
+        #expect(votes(effects) == 0)
+        effects = r.step(Input(.message(from: member(1), .proposal(proposal([tx(1), tx(2)]))), nowMillis: 2))
+        // Persist comes before the vote is sent.
+        let persistIndex = effects.firstIndex {
+            if case .persistSafety = $0 { return true }
+            return false
+        }
+        let voteIndex = effects.firstIndex {
+            if case .send(_, .vote) = $0 { return true }
+            return false
+        }
+        // The block executes first (the vote waits for the parent's state, which genesis has).
+        #expect(voteIndex != nil)
+        #expect(persistIndex != nil)
+        if let p = persistIndex, let v = voteIndex { #expect(p < v) }
+    }
+
+    @Test func restartedReplicaDoesNotVoteTwice() throws {
+        var cluster = ScriptedCluster()
+        cluster.start()
+        cluster.run(limit: 6)
+        let persisted = try #require(cluster.safety[0])
+        #expect(persisted.lastVotedRound >= Round(1))
+        var restarted = makeReplica(0, safety: persisted)
+        _ = restarted.step(Input(.start, nowMillis: 10_000))
+        #expect(restarted.currentRound >= persisted.lastVotedRound)
+        #expect(restarted.safety.data == persisted)
+    }
+
+    @Test func laggingReplicaCatchesUpByFetchingBlocks() {
+        var cluster = ScriptedCluster()
+        cluster.down = [3]
+        cluster.start()
+        for _ in 0..<4 {
+            cluster.run(limit: 400)
+            cluster.fireTimers()
+        }
+        cluster.run(limit: 400)
+        let ahead = cluster.commits[0].count
+        #expect(ahead >= 3)
+        cluster.down = []
+        cluster.inbox.removeAll()
+        cluster.step(3, .start)
+        for _ in 0..<4 {
+            cluster.fireTimers()
+            cluster.run(limit: 1000)
+        }
+        #expect(cluster.commits[3].count >= ahead)
+        let k = min(cluster.commits[3].count, cluster.commits[0].count)
+        #expect(cluster.commits[3].prefix(k).map(\.hash) == cluster.commits[0].prefix(k).map(\.hash))
+    }
+}
