@@ -269,7 +269,8 @@ struct SimulationEngine {
         var replica = Replica(
             config: config, member: node.member, signer: node.signer, hasher: hasher, verifier: verifier, tip: tip,
             safetyData: node.safety,
-            recoveredBlocks: node.blocks.keys.sorted().compactMap { node.blocks[$0] })
+            recoveredBlocks: node.blocks.keys.sorted().compactMap { node.blocks[$0] },
+            recentCommitted: Array(node.chain.suffix(config.committedCacheMax)))
         if options.unsafeVoting && !node.byzantine { replica.setUnsafeSkipVotingRules(true) }
         nodes[i].replica = replica
         nodes[i].states = [tip.block.hash(using: hasher): node.tipApp]

@@ -83,7 +83,8 @@ public struct Replica: Sendable {
     /// safety data, if any.
     public init(
         config: ConsensusConfig, member: MemberID, signer: any ChainSigner, hasher: any ChainHasher,
-        verifier: any ChainVerifier, tip: ChainTip, safetyData: SafetyData?, recoveredBlocks: [LinkedBlock] = []
+        verifier: any ChainVerifier, tip: ChainTip, safetyData: SafetyData?, recoveredBlocks: [LinkedBlock] = [],
+        recentCommitted: [CommittedBlock] = []
     ) {
         self.recoveredBlocks = recoveredBlocks
         self.config = config
@@ -105,6 +106,25 @@ public struct Replica: Sendable {
         highTC = data.highTC
         verifiedQCs.insert(tip.certificate.voteData)
         verifiedQCs.insert(data.highQC.voteData)
+        // The recent committed blocks (from the shell's block store) serve block requests of
+        // lagging validators after a restart; each is linked to its parent's certificate.
+        var parentCertificate: QuorumCertificate?
+        for committed in recentCommitted.suffix(config.committedCacheMax)
+        where committed.block.header.height <= committedHeight {
+            let height = committed.block.header.height
+            let justify =
+                height == Height(1) ? QuorumCertificate.genesis(config.genesisHash) : parentCertificate
+            if let justify, justify.block.hash == committed.block.header.parentHash {
+                let linked = LinkedBlock(block: committed.block, justify: justify)
+                remember(linked, hash: committed.hash)
+                if committed.hash == hash {
+                    blocks[hash] = Node(
+                        block: tip.block, hash: hash, justify: justify, transactionHashes: [],
+                        certificate: tip.certificate, stateRoot: tip.stateRoot)
+                }
+            }
+            parentCertificate = committed.certificate
+        }
     }
 
     /// Testing hook: make SafetyRules skip its voting rules (see `SafetyRules`).

@@ -50,3 +50,33 @@ import Testing
         #expect(throws: SimulationError.self) { try FaultKind.parse("meteor") }
     }
 }
+
+/// The seed sets CI runs on every build: 300 seeds of 4 validators and 100 of 7, all fault kinds
+/// (split into chunks so they run in parallel), plus every seed that ever failed.
+@Suite struct SimulationSeedSets {
+    static func check(_ seeds: ClosedRange<UInt64>, validators: Int) {
+        for seed in seeds {
+            let r = ClusterSimulation.run(SimulationOptions(seed: seed, validators: validators, targetHeight: 30))
+            #expect(
+                r.passed,
+                "\(r.safetyViolations) \(r.livenessFailure ?? "") \(r.finalState) — replay: \(r.replayCommand)")
+        }
+    }
+
+    @Test func fourValidatorsSeeds1To100() { Self.check(1...100, validators: 4) }
+    @Test func fourValidatorsSeeds101To200() { Self.check(101...200, validators: 4) }
+    @Test func fourValidatorsSeeds201To300() { Self.check(201...300, validators: 4) }
+    @Test func sevenValidatorsSeeds1To100() { Self.check(1...100, validators: 7) }
+
+    /// Seeds that failed during development (docs/simulation-log.md), at the full target height.
+    static let regressions: [(seed: UInt64, validators: Int)] = [
+        (11, 4), (61, 4), (62, 4), (63, 4), (98, 4), (101, 4), (115, 4), (140, 4), (155, 4), (177, 4), (558, 4),
+    ]
+
+    @Test func regressionSeeds() {
+        for (seed, validators) in Self.regressions {
+            let r = ClusterSimulation.run(SimulationOptions(seed: seed, validators: validators))
+            #expect(r.passed, "\(r.safetyViolations) \(r.livenessFailure ?? "") — replay: \(r.replayCommand)")
+        }
+    }
+}
