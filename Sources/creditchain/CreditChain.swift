@@ -7,9 +7,9 @@ struct CreditChain: AsyncParsableCommand {
         commandName: "creditchain",
         abstract: "A permissioned BFT network for sharing enterprise credit information.",
         subcommands: [
-            CryptoCommand.self, USCCCommand.self, ConsortiumCommand.self, MemberCommand.self,
-            TokenCommand.self, TxCommand.self, StatusCommand.self, BenchApplyCommand.self,
-            SimulateCommand.self,
+            CryptoCommand.self, USCCCommand.self, TokenCommand.self, TxCommand.self, StatusCommand.self,
+            BenchApplyCommand.self, ConsortiumCommand.self, MemberCommand.self, SimulateCommand.self,
+            GenesisCommand.self, NodeCommand.self, ClusterCommand.self, DemoCommand.self, BenchCommand.self,
         ]
     )
 }

@@ -1,0 +1,147 @@
+import ChainCore
+import ChainCrypto
+import Consensus
+import Foundation
+import Ledger
+import Logging
+import ServiceLifecycle
+import Storage
+import Transport
+
+/// Who this node is: member id, role and the consensus signing key.
+public struct NodeIdentity: Sendable {
+    public var member: MemberID
+    public var role: NodeRole
+    public var signer: any ChainSigner
+}
+
+/// The chain a node runs: genesis values and the suite's primitives.
+public struct ChainContext: Sendable {
+    public var genesis: Genesis
+    public var chainID: ChainID
+    public var suite: SuiteID
+    public var hasher: any ChainHasher
+    public var verifier: any ChainVerifier
+    public var consensusConfig: ConsensusConfig
+    public var genesisBlock: Block
+    public var genesisHash: Hash
+    public var memberKeys: [MemberID: [UInt8]]
+    public var genesisSchedule: ValidatorSchedule
+
+    /// Builds the context from a loaded genesis.
+    public static func make(genesis: Genesis, chainID: ChainID) throws -> ChainContext {
+        let suiteID = try genesis.suiteID
+        let suite = CryptoSuites.suite(suiteID)
+        let app = try ApplicationFactory.make(genesis: genesis, hasher: suite.hasher)
+        let header = BlockHeader.genesis(
+            chainID: chainID, stateRoot: app.stateRoot, timestampMillis: genesis.genesisTimeMs, hasher: suite.hasher)
+        let block = Block(header: header, transactions: [])
+        let hash = block.hash(using: suite.hasher)
+        var keys: [MemberID: [UInt8]] = [:]
+        for m in genesis.members { keys[try MemberID(m.id)] = try m.signingKeyBytes }
+        let set = try ValidatorSet(try genesis.ledgerValidators)
+        let p = genesis.parameters
+        let config = ConsensusConfig(
+            chainID: chainID, genesisHash: hash, blockTransactionsMax: Int(p.blockTransactionsMax),
+            blockBytesMax: Int(p.blockBytesMax), roundTimeoutMillis: p.roundTimeoutMs,
+            timestampDriftMaxMillis: p.clockDriftMaxMs)
+        return ChainContext(
+            genesis: genesis, chainID: chainID, suite: suiteID, hasher: suite.hasher, verifier: suite.verifier,
+            consensusConfig: config, genesisBlock: block, genesisHash: hash, memberKeys: keys,
+            genesisSchedule: ValidatorSchedule(genesis: set))
+    }
+}
+
+/// Which application a genesis names. `test-kv` is the consensus issue's key-value test application.
+public enum ApplicationFactory {
+    public static func make(genesis: Genesis, hasher: any ChainHasher) throws -> any Application {
+        switch genesis.application.name {
+        case "test-kv": return KeyValueTestApplication(hasher: hasher)
+        default:
+            throw NodeError(
+                code: "genesis.unknown_application", reason: "unknown application \(genesis.application.name)")
+        }
+    }
+}
+
+/// The three stores of a data directory.
+public struct NodeStores: Sendable {
+    public var blocks: BlockStore
+    public var safety: SafetyStore
+    public var state: StateStore
+
+    public static func open(dataDir: String, hasher: any ChainHasher, logger: Logger) throws -> NodeStores {
+        let blocks = try BlockStore(directory: dataDir + "/blocks", hasher: hasher)
+        if let tail = blocks.openReport.truncatedTail {
+            logger.error(
+                "block store: \(tail.reason) in \(tail.segment) at offset \(tail.offset); truncated \(tail.droppedBytes) bytes (expected height \(tail.expectedHeight))"
+            )
+        }
+        return NodeStores(
+            blocks: blocks, safety: try SafetyStore(directory: dataDir),
+            state: try StateStore(path: dataDir + "/state.sqlite"))
+    }
+
+    public func close() {
+        blocks.close()
+        try? state.close()
+    }
+}
+
+/// The chain as recovered from the data directory at start.
+struct RecoveredChain: Sendable {
+    var executor: BlockExecutor
+    var tip: ChainTip
+    var tipHash: Hash
+    /// Transactions of the last blocks (for the mempool's replay memory).
+    var recentTransactions: [(Height, [Hash], [TransactionEnvelope])]
+
+    /// Replays the block store into the application, and into the state store above its applied
+    /// height (the state store may lag: its commits are not fsync'd one by one).
+    static func recover(chain: ChainContext, stores: NodeStores, logger: Logger) throws -> RecoveredChain {
+        let app = try ApplicationFactory.make(genesis: chain.genesis, hasher: chain.hasher)
+        var executor = BlockExecutor(
+            application: app, committedHash: chain.genesisHash, chainID: chain.chainID, hasher: chain.hasher)
+        var tip = ChainTip(
+            block: chain.genesisBlock, certificate: QuorumCertificate.genesis(chain.genesisHash),
+            stateRoot: app.stateRoot, schedule: chain.genesisSchedule)
+        var tipHash = chain.genesisHash
+        let applied = try stores.state.appliedHeight() ?? Height(0)
+        var recent: [(Height, [Hash], [TransactionEnvelope])] = []
+        let last = stores.blocks.lastHeight ?? Height(0)
+        var h = Height(1)
+        while h <= last {
+            guard let entry = try stores.blocks.read(height: h) else {
+                throw NodeError(code: "storage.missing_block", reason: "block store has no height \(h)")
+            }
+            let sb = try StoredBlock(canonicalBytes: entry.payload)
+            guard sb.block.header.parentHash == tipHash, sb.block.header.stateRoot == executor.committedStateRoot else {
+                throw NodeError(
+                    code: "storage.divergent_block", reason: "stored block \(h) does not extend the replayed chain")
+            }
+            let hash = sb.block.hash(using: chain.hasher)
+            let execution = executor.commit(sb.block, hash: hash)
+            let txHashes = sb.block.transactions.map {
+                chain.hasher.hash(TransactionEnvelope.hashDomain, $0.canonicalBytes)
+            }
+            if h > applied {
+                try stores.state.apply(
+                    height: h, stateRoot: execution.stateRoot, writes: execution.writes,
+                    transactions: zip(txHashes, execution.results).map {
+                        StateStore.AppliedTransaction(hash: $0, result: $1)
+                    })
+            }
+            var schedule = tip.schedule
+            for u in execution.validatorUpdates {
+                if let set = try? ValidatorSet(u.validators) { schedule.add(set, from: u.effectiveHeight) }
+            }
+            tip = ChainTip(
+                block: sb.block, certificate: sb.certificate, stateRoot: execution.stateRoot, schedule: schedule)
+            tipHash = hash
+            if last.value - h.value < 256 { recent.append((h, txHashes, sb.block.transactions)) }
+            h = h.next
+        }
+        if last.value > 0 { logger.info("replayed \(last) blocks (state store was at \(applied))") }
+        return RecoveredChain(executor: executor, tip: tip, tipHash: tipHash, recentTransactions: recent)
+    }
+}

@@ -1,0 +1,434 @@
+import ChainCore
+import Consensus
+import Foundation
+import Ledger
+import Logging
+import Storage
+import Transport
+
+/// The one owner of a replica's state: the consensus core, the application, the mempool and the
+/// stores. Every input (peer message, timer, submission, sync batch) runs through this actor, and
+/// effects are performed in the order the core returns them — persist → send → apply — so a vote
+/// never leaves before the safety data it depends on is on disk, and a client is never told
+/// "committed" before the block is synced to the block store.
+public actor ReplicaHost {
+    public let identity: NodeIdentity
+    public let chain: ChainContext
+    let stores: NodeStores
+    let network: PeerNetwork
+    let metrics: NodeMetrics
+    let logger: Logger
+    let admission: TransactionAdmission
+    let links: LinkFilter
+
+    var core: Replica?
+    var executor: BlockExecutor
+    var mempool: Mempool
+    /// The last committed block, its certificate and the validator schedule after it.
+    var tip: ChainTip
+    var tipHash: Hash
+    var syncState: SyncState = .catchingUp(target: nil)
+    var peerTips: [MemberID: Height] = [:]
+    var waiters: [Hash: [CheckedContinuation<Void, Never>]] = [:]
+    /// When each locally submitted transaction was admitted (commit latency), bounded.
+    var admittedAt: [Hash: ContinuousClock.Instant] = [:]
+    var gossipOutbox: [TransactionEnvelope] = []
+    var gossipScheduled = false
+    var timer: Task<Void, Never>?
+    var storageFault: NodeError?
+    /// The state store's applied height (it may be above the block store after a truncated tail).
+    var stateApplied: Height
+    var stopping = false
+    public private(set) var lastCommitLatencies: [Duration] = []
+
+    /// Whether the node follows the tip.
+    public enum SyncState: Sendable, Equatable {
+        case catchingUp(target: Height?)
+        case synced
+        case isolated
+    }
+
+    init(
+        identity: NodeIdentity, chain: ChainContext, stores: NodeStores, network: PeerNetwork, metrics: NodeMetrics,
+        logger: Logger, mempoolLimits: MempoolLimits, recovered: RecoveredChain, stateApplied: Height,
+        links: LinkFilter
+    ) {
+        self.stateApplied = stateApplied
+        self.identity = identity
+        self.links = links
+        self.chain = chain
+        self.stores = stores
+        self.network = network
+        self.metrics = metrics
+        self.logger = logger
+        self.admission = TransactionAdmission(
+            chainID: chain.chainID, suite: chain.suite, verifier: chain.verifier, hasher: chain.hasher,
+            memberKeys: chain.memberKeys, transactionBytesMax: mempoolLimits.transactionBytesMax)
+        self.executor = recovered.executor
+        self.tip = recovered.tip
+        self.tipHash = recovered.tipHash
+        var pool = Mempool(limits: mempoolLimits, height: recovered.tip.block.header.height)
+        for (h, hashes, envelopes) in recovered.recentTransactions {
+            pool.committed(hashes, envelopes: envelopes, at: h)
+        }
+        self.mempool = pool
+        metrics.committedHeight.set(Double(recovered.tip.block.header.height.value))
+    }
+
+    // MARK: - Lifecycle
+
+    var committedHeight: Height { tip.block.header.height }
+
+    static func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+
+    /// Starts (or restarts) the consensus core from the committed tip (validators only).
+    func startCore() {
+        guard identity.role == .validator, !stopping else { return }
+        guard tip.schedule.set(at: committedHeight.next).contains(identity.member) else {
+            logger.notice("not in the validator set at height \(committedHeight.next); following as an observer")
+            core = nil
+            return
+        }
+        let safetyData: SafetyData?
+        do {
+            safetyData = try stores.safety.load().map { try SafetyData(canonicalBytes: $0) }
+        } catch {
+            logger.critical("safety record unreadable: \(error); refusing to vote")
+            storageFault = NodeError(code: "storage.safety_unreadable", reason: "\(error)")
+            return
+        }
+        var replica = Replica(
+            config: chain.consensusConfig, member: identity.member, signer: identity.signer, hasher: chain.hasher,
+            verifier: chain.verifier, tip: tip, safetyData: safetyData)
+        let pending = mempool.batch(countMax: chain.consensusConfig.mempoolMax, bytesMax: Int.max)
+        core = nil
+        var effects = replica.step(Input(.start, nowMillis: Self.nowMillis()))
+        if !pending.isEmpty {
+            effects += replica.step(Input(.transactionsAvailable(pending.map(\.envelope)), nowMillis: Self.nowMillis()))
+        }
+        core = replica
+        perform(effects)
+        metrics.round.set(Double(replica.currentRound.value))
+    }
+
+    /// Stops taking inputs; called by the service on shutdown. Anything in flight on this actor has
+    /// finished when this runs (the actor serialises), so the last block write is complete.
+    func stop() {
+        stopping = true
+        timer?.cancel()
+        timer = nil
+        core = nil
+        for (_, list) in waiters { for c in list { c.resume() } }
+        waiters = [:]
+    }
+
+    // MARK: - Inputs
+
+    func step(_ event: Input.Event) {
+        guard !stopping, var replica = core else { return }
+        core = nil
+        let effects = replica.step(Input(event, nowMillis: Self.nowMillis()))
+        core = replica
+        perform(effects)
+        if let r = core { metrics.round.set(Double(r.currentRound.value)) }
+    }
+
+    func consensusMessage(from: MemberID, bytes: [UInt8]) {
+        step(.messageBytes(from: from, bytes))
+    }
+
+    func timerFired(_ round: Round) {
+        step(.timerFired(round))
+    }
+
+    /// Admits transactions whose signatures were verified by the caller. Returns one verdict each.
+    func admit(_ txs: [VerifiedTransaction], local: Bool) -> [AdmissionVerdict] {
+        if stopping { return txs.map { _ in .rejected(NodeError(code: "node.stopping", reason: "shutting down")) } }
+        if let fault = storageFault {
+            return txs.map { _ in .rejected(fault) }
+        }
+        var verdicts: [AdmissionVerdict] = []
+        var fresh: [TransactionEnvelope] = []
+        for tx in txs {
+            let v = mempool.admit(tx)
+            verdicts.append(v)
+            switch v {
+            case .accepted(let h):
+                fresh.append(tx.envelope)
+                if local {
+                    if admittedAt.count < 100_000 { admittedAt[h] = .now }
+                    gossipOutbox.append(tx.envelope)
+                }
+            case .rejected(let e):
+                metrics.rejectedTransactions.increment()
+                if e.code == "mempool.busy" { metrics.busyRejections.increment() }
+            case .duplicate: break
+            }
+        }
+        metrics.mempoolSize.set(Double(mempool.count))
+        metrics.mempoolBytes.set(Double(mempool.bytes))
+        if !fresh.isEmpty { step(.transactionsAvailable(fresh)) }
+        if !gossipOutbox.isEmpty && !gossipScheduled {
+            gossipScheduled = true
+            Task { [weak self] in
+                try? await Task.sleep(for: .milliseconds(2))
+                await self?.flushGossip()
+            }
+        }
+        return verdicts
+    }
+
+    /// Sends locally admitted transactions to the next leaders (the validators that will propose
+    /// soonest), batched.
+    func flushGossip() {
+        gossipScheduled = false
+        guard !gossipOutbox.isEmpty else { return }
+        let batch = gossipOutbox
+        gossipOutbox.removeAll(keepingCapacity: true)
+        let targets = nextLeaders(count: 2)
+        for chunkStart in stride(from: 0, to: batch.count, by: NodeWireMessage.gossipBatchMax) {
+            let chunk = Array(batch[chunkStart..<min(chunkStart + NodeWireMessage.gossipBatchMax, batch.count)])
+            let bytes = NodeWireMessage.transactions(chunk).canonicalBytes
+            for t in targets { send(bytes, to: t) }
+        }
+    }
+
+    func nextLeaders(count: Int) -> [MemberID] {
+        let set = tip.schedule.set(at: committedHeight.next)
+        let round = core?.currentRound ?? tip.block.header.round
+        var out: [MemberID] = []
+        var r = round.next
+        var tries = 0
+        while out.count < count && tries < set.count * 2 {
+            let l = set.leader(for: r)
+            if l != identity.member && !out.contains(l) { out.append(l) }
+            r = r.next
+            tries += 1
+        }
+        if out.isEmpty {
+            // Observers and lone validators: every other validator.
+            out = set.validators.map(\.member).filter { $0 != identity.member }
+        }
+        return out
+    }
+
+    func send(_ bytes: [UInt8], to member: MemberID) {
+        guard !links.isBlocked(member) else { return }
+        _ = network.send(bytes, to: member)
+    }
+
+    // MARK: - Effects (persist → send → apply, in the core's order)
+
+    func perform(_ effects: [Effect]) {
+        for effect in effects {
+            if stopping { return }
+            switch effect {
+            case .persistSafety(let data):
+                let start = ContinuousClock.now
+                do {
+                    try stores.safety.save(data.canonicalBytes)
+                } catch {
+                    // Without durable safety data nothing later in this step may happen (a vote
+                    // could be signed twice after a crash): stop voting.
+                    logger.critical("cannot persist safety data: \(error); stopping consensus")
+                    storageFault = NodeError(code: "storage.safety_write_failed", reason: "\(error)")
+                    core = nil
+                    return
+                }
+                metrics.fsyncDuration.record(ContinuousClock.now - start)
+            case .persistBlock:
+                // Pending blocks are kept in memory; after a restart they are fetched again.
+                break
+            case .send(let to, let message):
+                send(NodeWireMessage.consensus(message.canonicalBytes).canonicalBytes, to: to)
+            case .broadcast(let message):
+                let bytes = NodeWireMessage.consensus(message.canonicalBytes).canonicalBytes
+                for v in tip.schedule.set(at: committedHeight.next).validators where v.member != identity.member {
+                    send(bytes, to: v.member)
+                }
+            case .execute(let block):
+                let hash = block.hash(using: chain.hasher)
+                if let (root, updates) = executor.executeSpeculatively(block, hash: hash) {
+                    step(.executed(blockHash: hash, stateRoot: root, validatorUpdates: updates))
+                } else {
+                    logger.warning("cannot execute block \(block.header.height): parent unknown")
+                }
+            case .commit(let commit):
+                do {
+                    try apply(commit)
+                } catch {
+                    logger.critical("commit failed: \(error); stopping consensus until restart")
+                    storageFault = (error as? NodeError) ?? NodeError(code: "storage.commit_failed", reason: "\(error)")
+                    core = nil
+                    return
+                }
+            case .setTimer(let round, let atMillis):
+                timer?.cancel()
+                let delay = max(0, atMillis - Self.nowMillis())
+                timer = Task { [weak self] in
+                    try? await Task.sleep(for: .milliseconds(delay))
+                    guard !Task.isCancelled else { return }
+                    await self?.timerFired(round)
+                }
+            case .evidence(let evidence):
+                logger.warning("equivocation by \(evidence.offender) in round \(evidence.round)")
+            }
+        }
+    }
+
+    // MARK: - Commit
+
+    /// Makes blocks final: append and sync them to the block store, then execute and record each
+    /// block's state in one state-store transaction, then release waiters.
+    func apply(_ commit: Commit) throws {
+        var stored: [StoredBlock] = []
+        for (i, cb) in commit.blocks.enumerated() where cb.block.header.height > committedHeight {
+            let last = i == commit.blocks.count - 1
+            stored.append(
+                StoredBlock(
+                    block: cb.block, certificate: cb.certificate, commitCertificate: last ? commit.certificate : nil))
+        }
+        try commitStored(stored, schedule: commit.schedule)
+    }
+
+    /// Appends verified blocks (ascending, starting at committed height + 1), then applies them.
+    func commitStored(_ blocks: [StoredBlock], schedule: ValidatorSchedule?) throws {
+        guard !blocks.isEmpty else { return }
+        let syncStart = ContinuousClock.now
+        var appended: [(StoredBlock, Hash)] = []
+        for sb in blocks {
+            precondition(sb.height.value == committedHeight.value + 1 + UInt64(appended.count), "non-contiguous commit")
+            let hash = sb.block.hash(using: chain.hasher)
+            do {
+                try stores.blocks.append(height: sb.height, payload: sb.canonicalBytes, sync: false)
+            } catch {
+                throw NodeError(code: "storage.block_append_failed", reason: "\(error)")
+            }
+            appended.append((sb, hash))
+        }
+        do { try stores.blocks.sync() } catch {
+            throw NodeError(code: "storage.block_sync_failed", reason: "\(error)")
+        }
+        metrics.fsyncDuration.record(ContinuousClock.now - syncStart)
+        for (sb, hash) in appended {
+            let execStart = ContinuousClock.now
+            let execution = executor.commit(sb.block, hash: hash)
+            let txHashes = sb.block.transactions.map {
+                chain.hasher.hash(TransactionEnvelope.hashDomain, $0.canonicalBytes)
+            }
+            if sb.height > stateApplied {
+                do {
+                    try stores.state.apply(
+                        height: sb.height, stateRoot: execution.stateRoot, writes: execution.writes,
+                        transactions: zip(txHashes, execution.results).map {
+                            StateStore.AppliedTransaction(hash: $0, result: $1)
+                        })
+                } catch {
+                    throw NodeError(code: "storage.state_apply_failed", reason: "\(error)")
+                }
+                stateApplied = sb.height
+            }
+            var schedule = tip.schedule
+            for u in execution.validatorUpdates {
+                if let set = try? ValidatorSet(u.validators) { schedule.add(set, from: u.effectiveHeight) }
+            }
+            tip = ChainTip(
+                block: sb.block, certificate: sb.certificate, stateRoot: execution.stateRoot, schedule: schedule)
+            tipHash = hash
+            mempool.committed(txHashes, envelopes: sb.block.transactions, at: sb.height)
+            metrics.blockExecution.record(ContinuousClock.now - execStart)
+            metrics.committedBlocks.increment()
+            metrics.committedTransactions.increment(by: Int64(txHashes.count))
+            let now = ContinuousClock.now
+            for h in txHashes {
+                if let t = admittedAt.removeValue(forKey: h) {
+                    metrics.commitLatency.record(now - t)
+                    if lastCommitLatencies.count >= 4096 { lastCommitLatencies.removeFirst(2048) }
+                    lastCommitLatencies.append(now - t)
+                }
+                if let list = waiters.removeValue(forKey: h) { for c in list { c.resume() } }
+            }
+        }
+        if let schedule { tip.schedule = schedule }
+        metrics.committedHeight.set(Double(committedHeight.value))
+        metrics.mempoolSize.set(Double(mempool.count))
+        metrics.mempoolBytes.set(Double(mempool.bytes))
+    }
+
+    // MARK: - Sync
+
+    /// Verifies a batch fetched from a peer and commits it. Returns how many blocks were committed.
+    func applySyncBatch(_ blocks: [StoredBlock], from peer: MemberID, peerTip: Height) throws -> Int {
+        peerTips[peer] = peerTip
+        let fresh = blocks.drop { $0.height <= committedHeight }
+        guard !fresh.isEmpty else { return 0 }
+        let verified = try BlockSync.verify(
+            Array(fresh), after: tip.block.header, tipHash: tipHash, schedule: tip.schedule, executor: executor,
+            chain: chain)
+        guard !verified.isEmpty else { return 0 }
+        let wasBehind = committedHeight
+        try commitStored(verified, schedule: nil)
+        executor.resetHead()
+        metrics.syncedBlocks.increment(by: Int64(verified.count))
+        logger.info("synced blocks \(wasBehind.next)...\(committedHeight) from \(peer)")
+        return verified.count
+    }
+
+    func noteSyncState(_ s: SyncState) { syncState = s }
+
+    func notePeerTip(_ peer: MemberID, _ h: Height) { peerTips[peer] = h }
+
+    /// Restarts the core on the current tip after sync moved it (a validator that fell behind).
+    func restartCoreAfterSync() {
+        guard identity.role == .validator else { return }
+        startCore()
+    }
+
+    var isCoreRunning: Bool { core != nil }
+
+    // MARK: - Reads
+
+    func waitForCommit(_ hash: Hash, timeout: Duration) async -> Bool {
+        if (try? stores.state.transaction(hash: hash)) != nil { return true }
+        guard !stopping else { return false }
+        let timeoutTask = Task { [weak self] in
+            try? await Task.sleep(for: timeout)
+            await self?.expireWaiters(hash)
+        }
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            waiters[hash, default: []].append(c)
+        }
+        timeoutTask.cancel()
+        return (try? stores.state.transaction(hash: hash)) != nil
+    }
+
+    func expireWaiters(_ hash: Hash) {
+        // Resume every waiter of this hash; those whose transaction committed meanwhile were already
+        // resumed and removed. Waiters re-check the store, so an early wake-up is harmless.
+        if let list = waiters.removeValue(forKey: hash) { for c in list { c.resume() } }
+    }
+
+    func isPending(_ hash: Hash) -> Bool { mempool.contains(hash) }
+
+    func snapshot() -> ReplicaSnapshot {
+        ReplicaSnapshot(
+            height: committedHeight, round: core?.currentRound ?? tip.block.header.round, lastBlockHash: tipHash,
+            lastBlockTime: tip.block.header.timestampMillis,
+            validators: tip.schedule.set(at: committedHeight.next).validators, syncState: syncState,
+            mempoolSize: mempool.count, storageFault: storageFault, peerTips: peerTips, coreRunning: core != nil)
+    }
+}
+
+/// What `status` and `health` read from the replica in one hop.
+public struct ReplicaSnapshot: Sendable {
+    public var height: Height
+    public var round: Round
+    public var lastBlockHash: Hash
+    public var lastBlockTime: Int64
+    public var validators: [Validator]
+    public var syncState: ReplicaHost.SyncState
+    public var mempoolSize: Int
+    public var storageFault: NodeError?
+    public var peerTips: [MemberID: Height]
+    public var coreRunning: Bool
+}

@@ -1,0 +1,246 @@
+import API
+import ArgumentParser
+import AsyncHTTPClient
+import ChainCore
+import ChainCrypto
+import Foundation
+import Ledger
+import NIOCore
+import Node
+
+/// `creditchain bench load`: drives signed transactions at a running local cluster and reports
+/// throughput and commit latency.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Benchmarks against a running cluster.", subcommands: [Load.self])
+
+    struct Load: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Closed-loop (or fixed-rate) load of signed ~300-byte transactions; waits for each commit.")
+
+        @Option(help: "Cluster directory (cluster.json, consortium keys).") var dir: String
+        @Option(help: "Seconds of load.") var duration: Double = 60
+        @Option(help: "Fixed offered rate in transactions per second (open loop) instead of closed loop.")
+        var rate: Double?
+        @Option(help: "Concurrent clients of the closed loop.") var clients: Int = 256
+        @Option(help: "Append the hash of every acknowledged (committed) transaction to this file.")
+        var ackLog: String?
+        @Option(help: "Only validators' APIs (default) or every node.") var targets: String = "validators"
+        @Flag(help: "Do not wait for commit (measure admission only).") var noWait = false
+
+        func run() async throws {
+            let dir = absolutePath(dir)
+            let manifest = try ClusterManifest.load(dir: dir)
+            let setup = try LoadSetup(dir: dir, manifest: manifest, allNodes: targets == "all")
+            await setup.waitForTokens()
+            let stats = LoadStats()
+            let ackHandle: FileHandle? = try ackLog.map { path in
+                if !FileManager.default.fileExists(atPath: path) {
+                    _ = FileManager.default.createFile(atPath: path, contents: nil)
+                }
+                let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+                h.seekToEndOfFile()
+                return h
+            }
+            let acks = AckLog(handle: ackHandle)
+            let deadline = ContinuousClock.now + .milliseconds(Int(duration * 1000))
+            let started = ContinuousClock.now
+            let expiryHeight = await setup.currentHeight() + 50_000
+            if let rate {
+                // Open loop: one request every 1/rate seconds, each in its own task (bounded).
+                let interval = Duration.nanoseconds(Int64(1e9 / max(rate, 0.1)))
+                await withTaskGroup(of: Void.self) { group in
+                    var next = ContinuousClock.now
+                    var i = 0
+                    var inFlight = 0
+                    while ContinuousClock.now < deadline {
+                        if inFlight >= 4096 {
+                            await group.next()
+                            inFlight -= 1
+                        }
+                        let n = i
+                        group.addTask {
+                            await setup.submitOne(
+                                index: n, expiry: expiryHeight, wait: !noWait, stats: stats, acks: acks)
+                        }
+                        inFlight += 1
+                        i += 1
+                        next += interval
+                        try? await Task.sleep(until: next)
+                    }
+                }
+            } else {
+                await withTaskGroup(of: Void.self) { group in
+                    for c in 0..<clients {
+                        group.addTask {
+                            var i = c
+                            while ContinuousClock.now < deadline {
+                                await setup.submitOne(
+                                    index: i, expiry: expiryHeight, wait: !noWait, stats: stats, acks: acks)
+                                i += clients
+                            }
+                        }
+                    }
+                }
+            }
+            let elapsed = ContinuousClock.now - started
+            try? ackHandle?.close()
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let r = await stats.report()
+            print(
+                "sent: \(r.sent), committed: \(r.ok), busy: \(r.busy), errors: \(r.errors), seconds: \(String(format: "%.1f", seconds))"
+            )
+            if let first = r.firstError { print("first error: \(first)") }
+            print(
+                "throughput: \(String(format: "%.1f", Double(r.ok) / seconds)) tx/s, p50: \(String(format: "%.1f", r.p50)) ms, p99: \(String(format: "%.1f", r.p99)) ms"
+            )
+        }
+    }
+}
+
+/// Appends acknowledged hashes, one per line.
+actor AckLog {
+    let handle: FileHandle?
+    var buffer = ""
+    init(handle: FileHandle?) { self.handle = handle }
+    func append(_ hash: String) {
+        guard let handle else { return }
+        // Written at once: a test kills nodes and the client mid-run; what was acknowledged must be on file.
+        handle.write(Data((hash + "\n").utf8))
+    }
+}
+
+/// Counters and latencies of a load run.
+actor LoadStats {
+    var sent = 0
+    var ok = 0
+    var busy = 0
+    var errors = 0
+    var firstError: String?
+    var latenciesMs: [Double] = []
+
+    func record(ok: Bool, busy: Bool, latencyMs: Double, error: String?) {
+        sent += 1
+        if ok {
+            self.ok += 1
+            latenciesMs.append(latencyMs)
+        } else if busy {
+            self.busy += 1
+        } else {
+            errors += 1
+            if firstError == nil { firstError = error }
+        }
+    }
+
+    func report() -> (sent: Int, ok: Int, busy: Int, errors: Int, p50: Double, p99: Double, firstError: String?) {
+        let sorted = latenciesMs.sorted()
+        func pct(_ p: Double) -> Double {
+            sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+        }
+        return (sent, ok, busy, errors, pct(0.5), pct(0.99), firstError)
+    }
+}
+
+/// Keys, tokens and targets of a load run, made from the cluster directory.
+struct LoadSetup: Sendable {
+    struct Target: Sendable {
+        var api: String
+        var token: String
+        var signer: SigningKey
+        var member: MemberID
+    }
+
+    let targets: [Target]
+    let chainID: ChainID
+    let suite: SuiteID
+
+    init(dir: String, manifest: ClusterManifest, allNodes: Bool) throws {
+        let (genesis, chainID) = try Genesis.load(path: dir + "/genesis.json") { CryptoSuites.suite($0).hasher }
+        self.chainID = chainID
+        self.suite = try genesis.suiteID
+        let layout = MemberFiles(dir: dir)
+        var targets: [Target] = []
+        var rng = SystemRandomNumberGenerator()
+        for node in manifest.nodes where allNodes || node.role == .validator {
+            let config = try NodeConfig.load(path: node.config)
+            let issued = try TokenStore(directory: config.dataDir).create(
+                staff: "bench", scopes: [.operator], createdAt: Date(), using: &rng)
+            let signer = try CryptoSuites.suite(suite).signingKey(
+                pkcs8PEM: try PrivateKeyFile.read(path: layout.keys(of: node.name).signingKey))
+            targets.append(Target(api: node.api, token: issued.token, signer: signer, member: try MemberID(node.name)))
+        }
+        guard !targets.isEmpty else { throw NodeError(code: "bench.no_targets", reason: "no nodes in cluster.json") }
+        self.targets = targets
+    }
+
+    /// Nodes re-read their token file about once a second: wait until every new token is accepted.
+    func waitForTokens() async {
+        for t in targets {
+            for _ in 0..<50 {
+                var request = HTTPClientRequest(url: t.api + "/v1/transactions/" + String(repeating: "0", count: 64))
+                request.headers.add(name: "Authorization", value: "Bearer \(t.token)")
+                if let r = try? await HTTPClient.shared.execute(request, timeout: .seconds(2)), r.status.code != 401 {
+                    break
+                }
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
+    func currentHeight() async -> UInt64 {
+        await StatusClient().status(targets[0].api)?.height ?? 0
+    }
+
+    /// A ~300-byte put transaction of the test application, signed by the target's member.
+    func transaction(index: Int, target: Target, expiry: UInt64) throws -> [UInt8] {
+        var unique = [UInt8](repeating: 0, count: 16)
+        var rng = SystemRandomNumberGenerator()
+        for i in unique.indices { unique[i] = rng.next() }
+        let key = Array("bench/\(index)".utf8)
+        let value = [UInt8](repeating: UInt8(truncatingIfNeeded: index), count: 160)
+        var envelope = TransactionEnvelope(
+            suite: suite, signer: target.member, uniqueID: unique, expiry: Height(expiry),
+            kind: KeyValueTestApplication.putKind, payload: KeyValueTestApplication.putPayload(key: key, value: value))
+        try envelope.sign(with: target.signer, chainID: chainID)
+        return envelope.canonicalBytes
+    }
+
+    func submitOne(index: Int, expiry: UInt64, wait: Bool, stats: LoadStats, acks: AckLog) async {
+        let target = targets[index % targets.count]
+        let start = ContinuousClock.now
+        do {
+            let body = try transaction(index: index, target: target, expiry: expiry)
+            var request = HTTPClientRequest(url: target.api + "/v1/transactions" + (wait ? "?wait=commit" : ""))
+            request.method = .POST
+            request.headers.add(name: "Authorization", value: "Bearer \(target.token)")
+            request.headers.add(name: "Content-Type", value: "application/octet-stream")
+            request.body = .bytes(ByteBuffer(bytes: body))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            let data = try await response.body.collect(upTo: 1 << 20)
+            let elapsed = ContinuousClock.now - start
+            let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+            let text = String(buffer: data)
+            if response.status.code == 200 || (!wait && response.status.code == 202) {
+                if wait, let hash = Self.field("hash", in: text) { await acks.append(hash) }
+                await stats.record(ok: true, busy: false, latencyMs: ms, error: nil)
+            } else if response.status.code == 429 {
+                await stats.record(ok: false, busy: true, latencyMs: ms, error: nil)
+                try? await Task.sleep(for: .milliseconds(50))
+            } else {
+                await stats.record(
+                    ok: false, busy: false, latencyMs: ms, error: "HTTP \(response.status.code): \(text.prefix(200))")
+            }
+        } catch {
+            await stats.record(ok: false, busy: false, latencyMs: 0, error: "\(error)")
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    /// A string field of a flat JSON object (the response is small and machine-made).
+    static func field(_ name: String, in json: String) -> String? {
+        guard let data = json.data(using: .utf8),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return nil }
+        return object[name] as? String
+    }
+}
