@@ -40,6 +40,11 @@ public enum CryptoSelfTest {
                 SHA256Hasher().digest(Array("abc".utf8)).bytes,
                 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         }
+        check("hmac-sha256 rfc4231 test 2") {
+            expectHex(
+                StandardSuite().hmac(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8)),
+                "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        }
         for (index, vector) in ed25519Vectors.enumerated() {
             check("ed25519 rfc8032 test \(index + 1)") {
                 let key = try SigningKey.ed25519(seed: bytes(vector.seed))
@@ -64,6 +69,15 @@ public enum CryptoSelfTest {
             expectHex(
                 try SM3.hash(Array(String(repeating: "abcd", count: 16).utf8)),
                 "debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732")
+        }
+        check("hmac-sm3 rfc2104 construction") {
+            // No HMAC-SM3 vector is published with the standards; recompute RFC 2104 from SM3.
+            let key = Array("key".utf8)
+            let message = Array("The quick brown fox jumps over the lazy dog".utf8)
+            let block = key + [UInt8](repeating: 0, count: 64 - key.count)
+            let inner = try SM3.hash(block.map { $0 ^ 0x36 } + message)
+            return expectHex(
+                GMSuite().hmac(key: key, message: message), Hex.encode(try SM3.hash(block.map { $0 ^ 0x5c } + inner)))
         }
         let sm4Key = "0123456789abcdeffedcba9876543210"
         check("sm4 ecb") {
