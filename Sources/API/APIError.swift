@@ -135,33 +135,38 @@ extension APIError {
             detail: "no committed block at height \(height)")
     }
 
-    /// Maps a node's admission refusal to its status: malformed input 400, duplicates 409, busy 429,
-    /// not ready 503, every other (signature, expiry, application precheck) 422.
+    /// Status and title of each admission refusal code. The node's mempool names some refusals
+    /// in its own words (`transaction.*`, `mempool.*`); both families are mapped so either reaches
+    /// the client with the right status.
+    static let rejectionStatus: [String: (HTTPResponse.Status, String)] = [
+        "tx.malformed": (.badRequest, "Malformed transaction"),
+        "transaction.malformed": (.badRequest, "Malformed transaction"),
+        "tx.bad_signature": (.unprocessableContent, "Signature does not verify"),
+        "transaction.bad_signature": (.unprocessableContent, "Signature does not verify"),
+        "tx.unknown_signer": (.unprocessableContent, "Unknown signer"),
+        "transaction.unknown_signer": (.unprocessableContent, "Unknown signer"),
+        "tx.wrong_suite": (.unprocessableContent, "Wrong cryptographic suite"),
+        "transaction.wrong_suite": (.unprocessableContent, "Wrong cryptographic suite"),
+        "tx.expired": (.unprocessableContent, "Transaction expired"),
+        "mempool.expired": (.unprocessableContent, "Transaction expired"),
+        "mempool.expiry_too_far": (.unprocessableContent, "Expiry too far ahead"),
+        "tx.duplicate": (.conflict, "Duplicate transaction"),
+        "mempool.replayed": (.conflict, "Duplicate transaction"),
+        "mempool.too_large": (.contentTooLarge, "Transaction too large"),
+        "mempool.busy": (.tooManyRequests, "Mempool full, retry later"),
+        "node.not_ready": (.serviceUnavailable, "Node not ready"),
+        "node.internal": (.internalServerError, "Internal error"),
+    ]
+
+    /// Maps a node's admission refusal to its status: malformed input 400, duplicates 409, too
+    /// large 413, busy 429 (always with `Retry-After`), not ready 503, every other (signature,
+    /// expiry, application precheck such as `consent.expired`) 422.
     public init(_ rejection: SubmissionRejection) {
-        let status: HTTPResponse.Status
-        let title: String
-        switch rejection.code {
-        case "tx.malformed":
-            (status, title) = (.badRequest, "Malformed transaction")
-        case "tx.bad_signature":
-            (status, title) = (.unprocessableContent, "Signature does not verify")
-        case "tx.unknown_signer":
-            (status, title) = (.unprocessableContent, "Unknown signer")
-        case "tx.wrong_suite":
-            (status, title) = (.unprocessableContent, "Wrong cryptographic suite")
-        case "tx.expired":
-            (status, title) = (.unprocessableContent, "Transaction expired")
-        case "tx.duplicate":
-            (status, title) = (.conflict, "Duplicate transaction")
-        case "mempool.busy":
-            (status, title) = (.tooManyRequests, "Mempool full, retry later")
-        case "node.not_ready":
-            (status, title) = (.serviceUnavailable, "Node not ready")
-        default:
-            (status, title) = (.unprocessableContent, "Transaction rejected")
-        }
+        let (status, title) =
+            APIError.rejectionStatus[rejection.code] ?? (.unprocessableContent, "Transaction rejected")
         var headers: HTTPFields = [:]
-        if let seconds = rejection.retryAfterSeconds { headers[.retryAfter] = String(max(seconds, 0)) }
+        let retryAfter = rejection.retryAfterSeconds ?? (status == .tooManyRequests ? 1 : nil)
+        if let retryAfter { headers[.retryAfter] = String(max(retryAfter, 0)) }
         self.init(code: rejection.code, status: status, title: title, detail: rejection.detail, headers: headers)
     }
 }

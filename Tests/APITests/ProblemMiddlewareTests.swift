@@ -30,3 +30,21 @@ import Testing
         #expect(problem.instance == "/v1/transactions")
     }
 }
+
+@Suite struct RejectionMappingTests {
+    @Test(arguments: [
+        ("transaction.malformed", 400), ("mempool.replayed", 409), ("mempool.too_large", 413),
+        ("transaction.bad_signature", 422), ("mempool.expired", 422), ("mempool.busy", 429),
+        ("node.not_ready", 503), ("order.scope_not_covered", 422),
+    ])
+    func nodeCodesGetTheirStatus(code: String, status: Int) {
+        let error = APIError(SubmissionRejection(code: code, detail: "d"))
+        #expect(Int(error.status.code) == status)
+        #expect(error.code == code)
+    }
+
+    @Test func busyAlwaysSaysWhenToRetry() {
+        #expect(APIError(SubmissionRejection(code: "mempool.busy", detail: "full")).headers[.retryAfter] == "1")
+        #expect(APIError(SubmissionRejection(code: "tx.expired", detail: "old")).headers[.retryAfter] == nil)
+    }
+}

@@ -41,3 +41,19 @@ import Testing
         }
     }
 }
+
+@Suite struct DTOConversionTests {
+    @Test func committedViewCarriesHexAndResult() throws {
+        let hash = try Hash(bytes: [UInt8](repeating: 0xab, count: 32))
+        let root = try Hash(bytes: [UInt8](repeating: 0x01, count: 32))
+        let view = TransactionView.committed(
+            hash, height: Height(9), index: 2, result: TransactionResult(code: "consent.expired", detail: "ended"),
+            proof: InclusionProofView(leafIndex: 2, treeSize: 3, path: [root], root: root))
+        #expect(view.hash == String(repeating: "ab", count: 32))
+        #expect(view.status == .committed && view.height == 9 && view.index == 2)
+        #expect(view.result == ResultView(code: "consent.expired", detail: "ended"))
+        #expect(view.proof?.path == [String(repeating: "01", count: 32)])
+        let validator = ValidatorView(Validator(member: try MemberID("val-1"), publicKey: [0x00, 0xff]))
+        #expect(validator == ValidatorView(member: "val-1", publicKey: "00ff"))
+    }
+}
