@@ -58,6 +58,9 @@ public struct TransportMetrics: Sendable, Equatable {
     public var rateLimitPauses = 0
     /// Times a connection stopped reading because the node had too much unread inbound.
     public var inboundBackpressurePauses = 0
+    /// Gauges: messages and bytes delivered to `inbound` and not yet taken by the node.
+    public var unreadInboundMessages = 0
+    public var unreadInboundBytes = 0
     /// Connections closed for a protocol violation (oversize frame, malformed frame).
     public var protocolViolations = 0
     public var idleTimeouts = 0

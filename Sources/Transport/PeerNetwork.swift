@@ -156,7 +156,14 @@ public final class PeerNetwork: Sendable {
     public func peerStatus() -> [PeerStatus] { registry.status() }
 
     /// Counters since start.
-    public func metrics() -> TransportMetrics { registry.state.withLockedValue { $0.metrics } }
+    public func metrics() -> TransportMetrics {
+        registry.state.withLockedValue { s in
+            var metrics = s.metrics
+            metrics.unreadInboundMessages = s.pendingInboundMessages
+            metrics.unreadInboundBytes = s.pendingInboundBytes
+            return metrics
+        }
+    }
 
     /// Stops dialling, closes the listener and every connection, fails pending requests and
     /// finishes `inbound`.
