@@ -226,8 +226,20 @@ import Testing
         #expect(await eventually { !nodeA.isLinked(to: b) })
         // Queued while B is down, delivered after it is back on the same port.
         #expect(nodeA.send([5, 5], to: b) == .queued)
-        let restarted = try consortium.node("validator-b", port: endpoint.port)
-        try await restarted.start()
+        // Rebinding the same port can race with ephemeral ports of other tests running in
+        // parallel; retry the bind for a while instead of failing on a busy port.
+        var restartedNode: PeerNetwork?
+        for _ in 0..<50 where restartedNode == nil {
+            let candidate = try consortium.node("validator-b", port: endpoint.port)
+            do {
+                try await candidate.start()
+                restartedNode = candidate
+            } catch {
+                await candidate.shutdown()
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        let restarted = try #require(restartedNode)
         #expect(await eventually { nodeA.isLinked(to: b) })
         #expect(await next(restarted.inbound)?.bytes == [5, 5])
         await nodeA.shutdown()
