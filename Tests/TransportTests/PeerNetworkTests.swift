@@ -345,17 +345,17 @@ import Testing
     @Test func idleConnectionIsClosedAndKeepalivesKeepALinkUp() async throws {
         let consortium = try TestConsortium()
         var limits = testLimits()
-        limits.idleTimeout = .milliseconds(300)
-        limits.keepaliveInterval = .milliseconds(50)
+        limits.idleTimeout = .milliseconds(1500)
+        limits.keepaliveInterval = .milliseconds(100)
         let (nodeA, nodeB) = try await linkedPair(consortium, limits: limits)
         let observer = try consortium.pki.issue(member: "observer-1", role: "mediator")
         let silent = try await RawPeer.connect(
             to: try #require(nodeA.listeningAddress), context: RawPeer.clientContext(observer))
         try await silent.handshake.get()
-        #expect(await silent.closed(within: 5))
+        #expect(await silent.closed(within: 10))
         #expect(nodeA.metrics().idleTimeouts >= 1)
         // The validators' links, idle but kept alive, are still up after several timeouts.
-        try await Task.sleep(for: .milliseconds(700))
+        try await Task.sleep(for: .milliseconds(3500))
         #expect(nodeA.isLinked(to: b) && nodeB.isLinked(to: a))
         await nodeA.shutdown()
         await nodeB.shutdown()
