@@ -308,6 +308,13 @@ public final class PeerNetwork: Sendable {
             do {
                 let channel = try await makeClientBootstrap(member: member, connection: connection)
                     .connect(host: endpoint.host, port: endpoint.port).get()
+                // A dial to a local port with no listener can be answered by itself (TCP simultaneous
+                // open when the kernel picks the same ephemeral port), which would hold the peer's
+                // port until the handshake times out. Drop such a link at once.
+                if let local = channel.localAddress, let remote = channel.remoteAddress, local == remote {
+                    logger.info("peer.self_connect: dial answered by itself", metadata: ["member": "\(member)"])
+                    try? await channel.close()
+                }
                 await withTaskCancellationHandler {
                     try? await channel.closeFuture.get()
                 } onCancel: {

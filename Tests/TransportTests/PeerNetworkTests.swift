@@ -216,8 +216,20 @@ import Testing
 
     @Test func reconnectsAfterThePeerRestarts() async throws {
         let consortium = try TestConsortium()
-        let nodeB = try consortium.node("validator-b")
-        try await nodeB.start()
+        // B listens on a port below the kernel's ephemeral range (32768–60999 by default), so that
+        // while B is down no outgoing connection of a parallel test can take its port as a source
+        // port and keep it from being rebound.
+        var started: PeerNetwork?
+        for _ in 0..<50 where started == nil {
+            let candidate = try consortium.node("validator-b", port: Int.random(in: 20_000..<32_000))
+            do {
+                try await candidate.start()
+                started = candidate
+            } catch {
+                await candidate.shutdown()
+            }
+        }
+        let nodeB = try #require(started)
         let endpoint = nodeB.endpoint
         let nodeA = try consortium.node("validator-a", peers: [b: endpoint])
         try await nodeA.start()
@@ -226,8 +238,7 @@ import Testing
         #expect(await eventually { !nodeA.isLinked(to: b) })
         // Queued while B is down, delivered after it is back on the same port.
         #expect(nodeA.send([5, 5], to: b) == .queued)
-        // Rebinding the same port can race with ephemeral ports of other tests running in
-        // parallel; retry the bind for a while instead of failing on a busy port.
+        // The old listener's socket may take a moment to release the port; retry the bind briefly.
         var restartedNode: PeerNetwork?
         for _ in 0..<50 where restartedNode == nil {
             let candidate = try consortium.node("validator-b", port: endpoint.port)
@@ -368,14 +379,14 @@ import Testing
         let nodeA = try consortium.node("validator-a", limits: limits)
         try await nodeA.start()
         let address = try #require(nodeA.listeningAddress)
-        let first = try await RawPeer.connect(to: address, context: nil)
-        let second = try await RawPeer.connect(to: address, context: nil)
-        let third = try await RawPeer.connect(to: address, context: nil)
-        #expect(await third.closed())
-        #expect(first.channel.isActive && second.channel.isActive)
+        var peers: [RawPeer] = []
+        for _ in 0..<3 { peers.append(try await RawPeer.connect(to: address, context: nil)) }
+        // Accepted children are initialised on several event loops, so which of the three is
+        // refused is not fixed: exactly one is, and the other two stay open.
+        #expect(await eventually { peers.filter { !$0.channel.isActive }.count == 1 })
         #expect(nodeA.metrics().connectionsRefusedAtLimit == 1)
-        try await first.channel.close()
-        try await second.channel.close()
+        #expect(peers.filter { $0.channel.isActive }.count == 2)
+        for peer in peers { try? await peer.channel.close() }
         await nodeA.shutdown()
     }
 
