@@ -2,8 +2,8 @@ import Foundation
 import Hummingbird
 
 /// Encodes API values as JSON responses (keys are the DTOs' own snake_case names).
-enum JSONResponse {
-    static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+public enum JSONResponse {
+    public static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
         let data = try encoder.encode(value)

@@ -44,6 +44,8 @@ public struct Domain: Hashable, Sendable, CustomStringConvertible {
     public static let subject = Domain("creditchain/subject/v1")
     public static let delivery = Domain("creditchain/delivery/v1")
     public static let transaction = Domain("creditchain/transaction/v1")
+    /// A member's TLS certificate (DER) as the credit rules bind it to the member.
+    public static let tlsCertificate = Domain("creditchain/tls-certificate/v1")
 }
 
 /// A hash function of a suite (SHA-256 or SM3). Implemented in ChainCrypto.

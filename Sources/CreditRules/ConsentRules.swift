@@ -29,6 +29,7 @@ extension CreditRulesApplication {
             throw CreditRulesError("consent.bad_scope", "unknown type \(t)")
         }
         let id = body.id(using: hasher)
+        createdDetail = "consent \(id.hex)"
         let nonceKey = Keys.consentNonce(body.subject, body.nonce)
         guard state.get(nonceKey) == nil, state.get(Keys.consent(id)) == nil else {
             throw CreditRulesError("consent.replayed", "the nonce was already used")

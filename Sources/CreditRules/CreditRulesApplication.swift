@@ -27,6 +27,9 @@ public struct CreditRulesApplication: Application {
     /// Catalog entries read during this block; cleared whenever a transaction fails or the
     /// catalog changes, so it never holds a value the state does not.
     var typeCache: [String: DataTypeEntry] = [:]
+    /// What an accepted transaction created, for its result's detail (`order 12`, `consent <id>`…):
+    /// the submitter learns the id the chain assigned from the transaction's result.
+    var createdDetail = ""
 
     /// Builds the genesis state from the application section of genesis.
     public init(genesis: CreditGenesis, hasher: any ChainHasher, verifier: any ChainVerifier) throws {
@@ -166,13 +169,14 @@ public struct CreditRulesApplication: Application {
         pendingValidatorUpdates = []
         pendingRevocations = []
         rejectionAudit = nil
+        createdDetail = ""
         do {
             try admit(tx)
             try dispatch(tx)
             state.commitTransaction()
             validatorUpdates.append(contentsOf: pendingValidatorUpdates)
             revokedCertificates.append(contentsOf: pendingRevocations)
-            return .ok
+            return createdDetail.isEmpty ? .ok : TransactionResult(code: "ok", detail: createdDetail)
         } catch {
             let e = (error as? CreditRulesError) ?? CreditRulesError.payload(error)
             state.discardTransaction()

@@ -17,6 +17,7 @@ extension CreditRulesApplication {
         _ = try requireGoverning(signer)
         try validate(p.action)
         let id = nextID("proposal")
+        createdDetail = "proposal \(id)"
         var proposal = Proposal(
             id: id, action: p.action, proposer: signer, createdAtMillis: now,
             expiresAtMillis: now + parameters.proposalLifetimeMillis)

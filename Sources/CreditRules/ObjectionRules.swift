@@ -20,6 +20,7 @@ extension CreditRulesApplication {
         let nonceKey = Keys.objectionNonce(body.subject, body.nonce)
         guard state.get(nonceKey) == nil else { throw CreditRulesError("objection.replayed") }
         let id = nextID("objection")
+        createdDetail = "objection \(id)"
         state.write(nonceKey, Counter(id))
         state.write(
             Keys.objection(id),
@@ -96,6 +97,7 @@ extension CreditRulesApplication {
         }
         guard objection.caseID == nil else { throw CreditRulesError("case.already_open") }
         let id = nextID("case")
+        createdDetail = "case \(id)"
         objection.caseID = id
         state.write(Keys.objection(o.objectionID), objection)
         state.write(

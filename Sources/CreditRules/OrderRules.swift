@@ -48,6 +48,7 @@ extension CreditRulesApplication {
             throw CreditRulesError("points.insufficient", "the order needs \(total) points")
         }
         let id = nextID("order")
+        createdDetail = "order \(id)"
         let order = QueryOrder(
             id: id, bank: signer, subject: subject, consentID: p.consentID, purpose: p.purpose,
             loanReference: p.loanReference, types: p.types, items: items, reservedPoints: total, placedAtMillis: now,

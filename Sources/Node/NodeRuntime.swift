@@ -1,6 +1,7 @@
 import ChainCore
 import ChainCrypto
 import Consensus
+import CreditRules
 import Foundation
 import Ledger
 import Logging
@@ -32,7 +33,7 @@ public struct ChainContext: Sendable {
     public static func make(genesis: Genesis, chainID: ChainID) throws -> ChainContext {
         let suiteID = try genesis.suiteID
         let suite = CryptoSuites.suite(suiteID)
-        let app = try ApplicationFactory.make(genesis: genesis, hasher: suite.hasher)
+        let app = try ApplicationFactory.make(genesis: genesis, suite: suite)
         let header = BlockHeader.genesis(
             chainID: chainID, stateRoot: app.stateRoot, timestampMillis: genesis.genesisTimeMs, hasher: suite.hasher)
         let block = Block(header: header, transactions: [])
@@ -52,11 +53,20 @@ public struct ChainContext: Sendable {
     }
 }
 
-/// Which application a genesis names. `test-kv` is the consensus issue's key-value test application.
+/// Which application a genesis names: `credit-rules` (the credit domain, `CreditRules`) or
+/// `test-kv` (the consensus issue's key-value test application, used by the node benchmarks).
 public enum ApplicationFactory {
-    public static func make(genesis: Genesis, hasher: any ChainHasher) throws -> any Application {
+    public static func make(genesis: Genesis, suite: any CryptoSuite) throws -> any Application {
         switch genesis.application.name {
-        case "test-kv": return KeyValueTestApplication(hasher: hasher)
+        case CreditApplicationSection.applicationName:
+            let section = try CreditApplicationSection.decode(genesis.application.parameters)
+            let credit = try section.creditGenesis(members: genesis.members, hasher: suite.hasher)
+            do {
+                return try CreditRulesApplication(genesis: credit, hasher: suite.hasher, verifier: suite.verifier)
+            } catch let error as CreditRulesError {
+                throw NodeError(code: "genesis.invalid_application", reason: error.description)
+            }
+        case "test-kv": return KeyValueTestApplication(hasher: suite.hasher)
         default:
             throw NodeError(
                 code: "genesis.unknown_application", reason: "unknown application \(genesis.application.name)")
@@ -99,7 +109,7 @@ struct RecoveredChain: Sendable {
     /// Replays the block store into the application, and into the state store above its applied
     /// height (the state store may lag: its commits are not fsync'd one by one).
     static func recover(chain: ChainContext, stores: NodeStores, logger: Logger) throws -> RecoveredChain {
-        let app = try ApplicationFactory.make(genesis: chain.genesis, hasher: chain.hasher)
+        let app = try ApplicationFactory.make(genesis: chain.genesis, suite: CryptoSuites.suite(chain.suite))
         var executor = BlockExecutor(
             application: app, committedHash: chain.genesisHash, chainID: chain.chainID, hasher: chain.hasher)
         var tip = ChainTip(

@@ -3,6 +3,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import ChainCore
 import ChainCrypto
+import CreditRules
 import Foundation
 import Ledger
 import NIOCore
@@ -45,7 +46,7 @@ struct BenchCommand: AsyncParsableCommand {
             let acks = AckLog(handle: ackHandle)
             let deadline = ContinuousClock.now + .milliseconds(Int(duration * 1000))
             let started = ContinuousClock.now
-            let expiryHeight = await setup.currentHeight() + 50_000
+            let expiryHeight = await setup.currentHeight() + setup.expiryHorizon
             if let rate {
                 // Open loop: one request every 1/rate seconds, each in its own task (bounded).
                 let interval = Duration.nanoseconds(Int64(1e9 / max(rate, 0.1)))
@@ -150,9 +151,23 @@ struct LoadSetup: Sendable {
         var member: MemberID
     }
 
+    /// A data source that signs the commitments of a `credit-rules` load, and the types it publishes.
+    struct Publisher: Sendable {
+        var member: MemberID
+        var signer: SigningKey
+        var types: [String]
+    }
+
     let targets: [Target]
     let chainID: ChainID
     let suite: SuiteID
+    /// Empty on a `test-kv` chain (each target's member signs key-value puts); on a `credit-rules`
+    /// chain every transaction is a one-record commitment batch signed by one of these sources.
+    let publishers: [Publisher]
+
+    /// Heights ahead of the tip a load's transactions expire: the credit rules refuse more than
+    /// their transaction lifetime (1,000 blocks by default).
+    var expiryHorizon: UInt64 { publishers.isEmpty ? 50_000 : 900 }
 
     init(dir: String, manifest: ClusterManifest, allNodes: Bool) throws {
         let (genesis, chainID) = try Genesis.load(path: dir + "/genesis.json") { CryptoSuites.suite($0).hasher }
@@ -171,6 +186,22 @@ struct LoadSetup: Sendable {
         }
         guard !targets.isEmpty else { throw NodeError(code: "bench.no_targets", reason: "no nodes in cluster.json") }
         self.targets = targets
+        var publishers: [Publisher] = []
+        if genesis.application.name == CreditApplicationSection.applicationName {
+            let section = try CreditApplicationSection.decode(genesis.application.parameters)
+            for m in genesis.members where m.role == "data-source" {
+                let sources = Set(section.sourcePublishers.filter { $0.member.value == m.id }.map(\.source))
+                let types = section.catalog.filter { sources.contains($0.source) && !$0.negative }.map(\.code)
+                guard !types.isEmpty else { continue }
+                let signer = try CryptoSuites.suite(suite).signingKey(
+                    pkcs8PEM: try PrivateKeyFile.read(path: layout.keys(of: m.id).signingKey))
+                publishers.append(Publisher(member: try MemberID(m.id), signer: signer, types: types))
+            }
+            guard !publishers.isEmpty else {
+                throw NodeError(code: "bench.no_publishers", reason: "no data source publishes a catalog type")
+            }
+        }
+        self.publishers = publishers
     }
 
     /// Nodes re-read their token file about once a second: wait until every new token is accepted.
@@ -191,17 +222,36 @@ struct LoadSetup: Sendable {
         await StatusClient().status(targets[0].api)?.height ?? 0
     }
 
-    /// A ~300-byte put transaction of the test application, signed by the target's member.
+    /// One signed transaction: on a `test-kv` chain a ~300-byte put signed by the target's member;
+    /// on a `credit-rules` chain a data source's commitment to one record (random pseudonym and
+    /// commitment, as a source's gateway would publish them).
     func transaction(index: Int, target: Target, expiry: UInt64) throws -> [UInt8] {
         var unique = [UInt8](repeating: 0, count: 16)
         var rng = SystemRandomNumberGenerator()
         for i in unique.indices { unique[i] = rng.next() }
-        let key = Array("bench/\(index)".utf8)
-        let value = [UInt8](repeating: UInt8(truncatingIfNeeded: index), count: 160)
-        var envelope = TransactionEnvelope(
-            suite: suite, signer: target.member, uniqueID: unique, expiry: Height(expiry),
-            kind: KeyValueTestApplication.putKind, payload: KeyValueTestApplication.putPayload(key: key, value: value))
-        try envelope.sign(with: target.signer, chainID: chainID)
+        var envelope: TransactionEnvelope
+        if publishers.isEmpty {
+            let key = Array("bench/\(index)".utf8)
+            let value = [UInt8](repeating: UInt8(truncatingIfNeeded: index), count: 160)
+            envelope = TransactionEnvelope(
+                suite: suite, signer: target.member, uniqueID: unique, expiry: Height(expiry),
+                kind: KeyValueTestApplication.putKind,
+                payload: KeyValueTestApplication.putPayload(key: key, value: value))
+            try envelope.sign(with: target.signer, chainID: chainID)
+        } else {
+            let publisher = publishers[index % publishers.count]
+            let item = CommitmentItem(
+                typeCode: publisher.types[index / publishers.count % publisher.types.count],
+                subject: Hash(w0: rng.next(), w1: rng.next(), w2: rng.next(), w3: rng.next()),
+                recordID: "L-\(Hex.encode(unique))", version: 1,
+                commitment: Hash(w0: rng.next(), w1: rng.next(), w2: rng.next(), w3: rng.next()), eventStart: nil,
+                eventEnd: nil, negative: false)
+            let payload = PublishCommitmentsPayload(items: [item])
+            envelope = TransactionEnvelope(
+                suite: suite, signer: publisher.member, uniqueID: unique, expiry: Height(expiry),
+                kind: PublishCommitmentsPayload.kind.rawValue, payload: payload.canonicalBytes)
+            try envelope.sign(with: publisher.signer, chainID: chainID)
+        }
         return envelope.canonicalBytes
     }
 

@@ -25,17 +25,23 @@ struct ClusterCommand: AsyncParsableCommand {
         @Option(help: "First loopback port; node i uses base+10i (peer) and base+10i+1 (API).")
         var basePort: Int = 17100
         @Option(help: "Crypto suite of a new consortium: standard or gm.") var suite: String = "standard"
+        @Option(help: "Application of a new chain: credit-rules or test-kv.")
+        var application: String = CreditApplicationSection.applicationName
         @Option(help: "Seconds to wait for every node to answer /healthz.") var timeout: Double = 120
 
         func validate() throws {
             guard (1...64).contains(validators) else { throw ValidationError("--validators must be 1...64") }
             guard (0...16).contains(observers) else { throw ValidationError("--observers must be 0...16") }
+            guard ["credit-rules", "test-kv"].contains(application) else {
+                throw ValidationError("--application must be credit-rules or test-kv")
+            }
         }
 
         func run() async throws {
             let cluster = LocalCluster(dir: absolutePath(dir))
             try await cluster.prepare(
-                validators: validators, observers: observers, basePort: basePort, suite: suite)
+                validators: validators, observers: observers, basePort: basePort, suite: suite,
+                application: application)
             let manifest = try await cluster.start()
             try await cluster.waitHealthy(manifest, timeout: .seconds(timeout))
             for node in manifest.nodes {
@@ -93,8 +99,14 @@ struct LocalCluster: Sendable {
     static func observerName(_ i: Int) -> String { "observer-\(i)" }
 
     /// Creates the consortium, members, genesis and node configs unless they exist.
+    ///
+    /// A `credit-rules` chain gets the members the credit flows need: validator-1 a registrar
+    /// bureau, validator-2 the supervisor, validators 3 and 4 data sources publishing half of the
+    /// catalog's sources each, further validators bureaus; observers are banks; `mediator-1` is a
+    /// member without a node. A `test-kv` chain has bureau validators and bank observers.
     func prepare(
-        validators: Int, observers: Int, basePort: Int, suite: String, roundTimeoutMs: Int = 1000
+        validators: Int, observers: Int, basePort: Int, suite: String, application: String = "credit-rules",
+        roundTimeoutMs: Int = 1000
     ) async throws {
         let fm = FileManager.default
         try fm.createDirectory(atPath: nodesDir, withIntermediateDirectories: true)
@@ -114,14 +126,38 @@ struct LocalCluster: Sendable {
         if !MemberFiles.exists(dir) {
             try await cli(["consortium", "init", "--dir", dir, "--name", "local", "--suite", suite])
             try Self.setRoundTimeout(dir: dir, millis: roundTimeoutMs)
-            for (name, role) in names {
+            let credit = application == CreditApplicationSection.applicationName
+            let sources = credit ? try BundledCatalog.load().sources.map(\.code) : []
+            let half = (sources.count + 1) / 2
+            for (i, (name, role)) in names.enumerated() {
                 var args = ["member", "add", "--dir", dir, "--name", name]
-                args += role == .validator ? ["--role", "bureau", "--validator"] : ["--role", "bank"]
+                switch (role, credit ? i : -1) {
+                case (.observer, _): args += ["--role", "bank"]
+                case (_, 0): args += ["--role", "bureau", "--validator", "--registrar"]
+                case (_, 1): args += ["--role", "supervisor", "--validator"]
+                case (_, 2):
+                    args += [
+                        "--role", "data-source", "--validator", "--sources",
+                        sources.prefix(half).joined(separator: ","),
+                    ]
+                case (_, 3):
+                    args += [
+                        "--role", "data-source", "--validator", "--sources",
+                        sources.dropFirst(half).joined(separator: ","),
+                    ]
+                default: args += ["--role", "bureau", "--validator"]
+                }
                 try await cli(args)
+            }
+            if credit {
+                if validators < 2 {
+                    try await cli(["member", "add", "--dir", dir, "--name", "supervisor-1", "--role", "supervisor"])
+                }
+                try await cli(["member", "add", "--dir", dir, "--name", "mediator-1", "--role", "mediator"])
             }
         }
         if !fm.fileExists(atPath: genesisPath) {
-            try await cli(["genesis", "--dir", dir])
+            try await cli(["genesis", "--dir", dir, "--application", application])
         }
         let layout = MemberFiles(dir: dir)
         let peerAddress = { (i: Int) in NodeAddress(host: "127.0.0.1", port: basePort + 10 * i) }

@@ -7,8 +7,10 @@ import Node
     import Glibc
 #endif
 
-/// `creditchain demo`: a consortium of 4 validators and an observer in `./creditchain-demo`, a short
-/// signed load, then a validator killed with SIGKILL and restarted to show it catching up.
+/// `creditchain demo`: a `credit-rules` consortium of 4 validators (a registrar bureau, the
+/// supervisor, two data sources) and a bank's observer node in `./creditchain-demo`; one credit
+/// flow end to end (`CreditWalkthrough`), a load of data sources' commitments, then a validator
+/// killed with SIGKILL and restarted to show it catching up.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
@@ -37,13 +39,18 @@ struct DemoCommand: AsyncParsableCommand {
         try await waitForHeight(manifest, atLeast: 1, timeout: .seconds(60))
         await printHeights(manifest)
 
-        say("2. Driving signed load for \(Int(loadSeconds)) s (32 clients, each waits for commit)")
+        say("2. One credit flow, each member signing with its own key through its own node")
+        let walk = try CreditWalkthrough(dir: dir, uscc: "914401000802190W3Q") { print("   " + $0) }
+        _ = try await walk.run()
+
+        say(
+            "3. Data sources publish commitments for \(Int(loadSeconds)) s (32 clients, each waits for commit)")
         let setup = try LoadSetup(dir: dir, manifest: manifest, allNodes: false)
         await runLoad(setup, clients: 32, seconds: loadSeconds)
         await printHeights(manifest)
 
         let victim = manifest.nodes[1]
-        say("3. kill -9 \(victim.name) (pid \(victim.pid)) during load: the other three keep committing")
+        say("4. kill -9 \(victim.name) (pid \(victim.pid)) during load: the other three keep committing")
         LocalProcess.signal(victim.pid, SIGKILL)
         let survivors = try LoadSetup(
             dir: dir, manifest: ClusterManifest(nodes: manifest.nodes.filter { $0.name != victim.name }),
@@ -51,7 +58,7 @@ struct DemoCommand: AsyncParsableCommand {
         await runLoad(survivors, clients: 32, seconds: loadSeconds)
         await printHeights(manifest)
 
-        say("4. Restarting \(victim.name): it fetches the blocks it missed, verified by their commit certificates")
+        say("5. Restarting \(victim.name): it fetches the blocks it missed, verified by their commit certificates")
         manifest = try await cluster.start()
         try await cluster.waitHealthy(manifest, timeout: .seconds(60))
         let caughtUp = try await waitCaughtUp(manifest, name: victim.name, timeout: .seconds(90))
@@ -59,11 +66,11 @@ struct DemoCommand: AsyncParsableCommand {
         await printHeights(manifest)
 
         if exit {
-            say("5. Stopping the network (--exit)")
+            say("6. Stopping the network (--exit)")
             try await cluster.stopAll()
             return
         }
-        say("5. The network keeps running. Ctrl-C stops it (or `creditchain cluster down --dir \(dir)`).")
+        say("6. The network keeps running. Ctrl-C stops it (or `creditchain cluster down --dir \(dir)`).")
         await waitForInterrupt()
         try await cluster.stopAll()
     }
@@ -74,7 +81,7 @@ struct DemoCommand: AsyncParsableCommand {
         await setup.waitForTokens()
         let stats = LoadStats()
         let acks = AckLog(handle: nil)
-        let expiry = await setup.currentHeight() + 50_000
+        let expiry = await setup.currentHeight() + setup.expiryHorizon
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         let start = ContinuousClock.now
         await withTaskGroup(of: Void.self) { group in

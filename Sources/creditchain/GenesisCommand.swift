@@ -1,6 +1,7 @@
 import ArgumentParser
 import ChainCore
 import ChainCrypto
+import CreditRules
 import Foundation
 import Node
 
@@ -13,8 +14,13 @@ struct GenesisCommand: AsyncParsableCommand {
 
     @Option(help: "Consortium directory (consortium init, member add).") var dir: String
     @Option(help: "Output file (default DIR/genesis.json).") var output: String?
-    @Option(help: "Application the chain runs: test-kv (the consensus test application).")
-    var application: String = "test-kv"
+    @Option(
+        help:
+            "Application the chain runs: credit-rules (the credit domain, catalog from --catalog) or test-kv (the consensus test application)."
+    )
+    var application: String = CreditApplicationSection.applicationName
+    @Option(help: "Catalog file for credit-rules (default: the bundled Guangdong sample catalog).")
+    var catalog: String?
     @Flag(help: "Overwrite an existing genesis.json.") var force = false
 
     func run() async throws {
@@ -23,7 +29,29 @@ struct GenesisCommand: AsyncParsableCommand {
         if FileManager.default.fileExists(atPath: out) && !force {
             throw ValidationError("\(out) exists; a chain's genesis never changes (use --force for a new chain)")
         }
-        let genesis = try GenesisBuilder.build(consortiumDir: dir, application: ApplicationSection(name: application))
+        var genesis = try GenesisBuilder.build(consortiumDir: dir, application: ApplicationSection(name: application))
+        switch application {
+        case CreditApplicationSection.applicationName:
+            let catalogFile: CatalogFile
+            if let catalog {
+                guard let data = FileManager.default.contents(atPath: absolutePath(catalog)) else {
+                    throw ValidationError("cannot read \(catalog)")
+                }
+                catalogFile = try CatalogFile.decode(Array(data))
+            } else {
+                catalogFile = try BundledCatalog.load()
+            }
+            let section = try CreditApplicationSection.forConsortium(members: genesis.members, catalog: catalogFile)
+            // Fails here, not at the first node start, when the consortium cannot run the rules.
+            _ = try section.creditGenesis(
+                members: genesis.members, hasher: CryptoSuites.suite(try genesis.suiteID).hasher)
+            genesis.application.parameters = try section.jsonValue()
+            print(
+                "credit-rules: \(section.catalog.count) of \(catalogFile.dataTypes.count) catalog types published by \(Set(section.sourcePublishers.map(\.member)).count) members"
+            )
+        case "test-kv": break
+        default: throw ValidationError("--application must be credit-rules or test-kv")
+        }
         let id = try genesis.computeChainID(hasher: CryptoSuites.suite(try genesis.suiteID).hasher)
         try genesis.write(to: out, chainID: id)
         print(

@@ -36,8 +36,10 @@ struct NodeCommand: AsyncParsableCommand {
             logger.critical("cannot start: \(error)")
             throw ExitCode(2)
         }
+        let providers: [any APIRouteProvider] = try CreditRoutes.forNode(service).map { [$0] } ?? []
         let api = ClientAPI(
-            node: NodeAccessAdapter(service: service), tokens: TokenStore(directory: config.dataDir, logger: logger))
+            node: NodeAccessAdapter(service: service), tokens: TokenStore(directory: config.dataDir, logger: logger),
+            providers: providers)
         let app = api.makeApplication(
             address: .hostname(config.listen.api.host, port: config.listen.api.port),
             logger: Logger(label: "creditchain.api"))

@@ -38,7 +38,8 @@ final class ClusterHarness: @unchecked Sendable {
         20_000 + Int.random(in: 0..<400) * 100
     }
 
-    init(validators: Int = 4, observers: Int = 0) async throws {
+    /// `application` is test-kv by default: these tests load the chain with key-value writes.
+    init(validators: Int = 4, observers: Int = 0, application: String = "test-kv") async throws {
         binary = try Self.findBinary()
         dir = temporaryDirectory()
         basePort = Self.freeBasePort()
@@ -46,7 +47,7 @@ final class ClusterHarness: @unchecked Sendable {
             executable: binary,
             arguments: [
                 "cluster", "up", "--dir", dir, "--validators", "\(validators)", "--observers", "\(observers)",
-                "--base-port", "\(basePort)", "--timeout", "120",
+                "--base-port", "\(basePort)", "--timeout", "120", "--application", application,
             ], logPath: dir + "-cluster-up.log")
         guard status == 0 else {
             let log = (try? String(contentsOfFile: dir + "-cluster-up.log", encoding: .utf8)) ?? ""
