@@ -193,7 +193,9 @@ let package = Package(
         .testTarget(
             name: "NodeTests",
             dependencies: [
-                "Node", "ChainCore", "Ledger", "API", .product(name: "Crypto", package: "swift-crypto"),
+                "Node", "ChainCore", "ChainCrypto", "Ledger", "CreditRules", "API", "Storage",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

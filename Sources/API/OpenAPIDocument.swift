@@ -14,6 +14,36 @@ public enum OpenAPIDocument {
         return nil
     }
 
+    /// `path → methods` of the document's `paths:` section (two-space path keys, four-space
+    /// method keys): enough for the tests that check every served route is documented and every
+    /// documented route served, without a YAML library.
+    public static func documentedRoutes(_ text: String) -> [String: Set<String>] {
+        var routes: [String: Set<String>] = [:]
+        var inPaths = false
+        var current: String?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if !line.hasPrefix(" ") && !line.isEmpty {
+                inPaths = line == "paths:"
+                current = nil
+                continue
+            }
+            guard inPaths else { continue }
+            if line.hasPrefix("  /"), line.hasSuffix(":"), !line.hasPrefix("   ") {
+                let path = String(line.dropFirst(2).dropLast())
+                current = path
+                routes[path, default: []] = []
+            } else if let current, line.hasPrefix("    "), !line.hasPrefix("     "), line.hasSuffix(":") {
+                let method = String(line.dropFirst(4).dropLast()).uppercased()
+                if method != "PARAMETERS" { routes[current, default: []].insert(method) }
+            }
+        }
+        return routes
+    }
+
+    /// Paths served by route providers of other modules (the Node module's `CreditRoutes`),
+    /// checked by that module's tests.
+    public static let providedPathPrefix = "/v1/credit/"
+
     static func candidatePaths() -> [String] {
         var directories: [URL] = [Bundle.main.bundleURL]
         if let executable = Bundle.main.executableURL { directories.append(executable.deletingLastPathComponent()) }
