@@ -13,12 +13,15 @@ public struct SimulationOptions: Sendable {
     public var livenessBoundMillis: Int64
     /// Testing hook: honest replicas skip the voting rules (the broken-variant test).
     public var unsafeVoting: Bool
+    /// The application and workload `ClusterSimulation.run(_:)` runs.
+    public var application: SimulatedApplication
 
     public init(
         seed: UInt64, validators: Int = 4, faults: Set<FaultKind> = Set(FaultKind.allCases), targetHeight: Int = 50,
-        livenessBoundMillis: Int64 = 120_000, unsafeVoting: Bool = false
+        livenessBoundMillis: Int64 = 120_000, unsafeVoting: Bool = false, application: SimulatedApplication = .testKV
     ) {
         self.seed = seed
+        self.application = application
         self.validators = validators
         self.faults = faults
         self.targetHeight = targetHeight
@@ -32,7 +35,9 @@ public struct SimulationResult: Sendable {
     public var seed: UInt64
     public var validators: Int
     public var faults: Set<FaultKind>
-    /// S1 (agreement), S5 (state roots), S3 (committed transactions kept), certificate and chain checks.
+    public var application: SimulatedApplication = .testKV
+    /// S1 (agreement), S5 (state roots and results), S3 (committed transactions kept), certificate
+    /// and chain checks, and the workload's application checks (C1…C7 for credit rules).
     public var safetyViolations: [String]
     /// L1: the target was not reached within the bound after the last heal.
     public var livenessFailure: String?
@@ -45,13 +50,15 @@ public struct SimulationResult: Sendable {
     public var evidenceCount: Int
     /// One line per replica at the end (round, certificates, heights), for diagnosing a failure.
     public var finalState: [String] = []
+    /// Committed transactions per "kind result-code" (the workload's count).
+    public var outcomes: [String: Int] = [:]
 
     public var passed: Bool { safetyViolations.isEmpty && livenessFailure == nil }
 
     /// A one-line command that replays this seed exactly.
     public var replayCommand: String {
-        "swift run -c release creditchain simulate --seeds 1 --start-seed \(seed) --validators \(validators) "
-            + "--faults \(FaultKind.describe(faults))"
+        "swift run -c release creditchain simulate --app \(application.rawValue) --seeds 1 --start-seed \(seed) "
+            + "--validators \(validators) --faults \(FaultKind.describe(faults))"
     }
 }
 
@@ -60,15 +67,32 @@ public struct SimulationResult: Sendable {
 /// clock drift, and Byzantine replicas (equivocation, double votes, bad signatures, withholding,
 /// huge rounds, Twins), with safety and liveness checkers. Same seed, same trace.
 public enum ClusterSimulation {
-    /// Runs one seed.
+    /// Runs one seed with the application `options.application` names.
     public static func run(_ options: SimulationOptions) -> SimulationResult {
-        var engine = SimulationEngine(options)
+        switch options.application {
+        case .testKV: return run(options, workload: KeyValueWorkload())
+        case .creditRules: return run(options, workload: CreditRulesWorkload())
+        }
+    }
+
+    /// Runs one seed with a given workload (and so application).
+    public static func run<Workload: SimulatedWorkload>(_ options: SimulationOptions, workload: Workload)
+        -> SimulationResult
+    {
+        var engine = SimulationEngine(options, workload: workload)
         return engine.run()
     }
 }
 
+/// An executed block's application state, kept until its height is committed.
+struct ExecutedState<App: Application>: Sendable {
+    var app: App
+    var height: Height
+    var results: [TransactionResult]
+}
+
 /// One simulated replica: the core plus what its shell would have on disk.
-struct SimulatedNode: Sendable {
+struct SimulatedNode<App: Application>: Sendable {
     let member: MemberID
     let signer: SimulationSigner
     let byzantine: Bool
@@ -80,15 +104,16 @@ struct SimulatedNode: Sendable {
     var safety: SafetyData?
     var chain: [CommittedBlock] = []
     var blocks: [Hash: LinkedBlock] = [:]
-    var tipApp: KeyValueTestApplication
+    var tipApp: App
     var schedule: ValidatorSchedule
     // Volatile: lost on crash.
-    var states: [Hash: KeyValueTestApplication] = [:]
+    var states: [Hash: ExecutedState<App>] = [:]
     var voted: Set<Hash> = []
 }
 
-struct SimulationEngine {
+struct SimulationEngine<Workload: SimulatedWorkload> {
     let options: SimulationOptions
+    var workload: Workload
     var random: SimulationRandom
     let hasher = SimulationHasher()
     let verifier = SimulationVerifier()
@@ -98,7 +123,7 @@ struct SimulationEngine {
     let genesisQC: QuorumCertificate
     let validatorSet: ValidatorSet
     let config: ConsensusConfig
-    var nodes: [SimulatedNode] = []
+    var nodes: [SimulatedNode<Workload.App>] = []
     var queue = EventQueue()
     var now: Int64 = 0
     var healAt: Int64 = 0
@@ -113,13 +138,15 @@ struct SimulationEngine {
     var violations: [String] = []
     var committedAt: [Hash] = []
     var rootAt: [Hash] = []
-    var transactionCounter: UInt64 = 0
+    var resultsAt: [Hash] = []
 
-    init(_ options: SimulationOptions) {
+    init(_ options: SimulationOptions, workload: Workload) {
         self.options = options
+        self.workload = workload
         random = SimulationRandom(seed: options.seed)
         chainID = ChainID(hasher.hash(Domain.genesis, Array("simulation-\(options.validators)".utf8)))
-        let genesisRoot = hasher.hash(Domain("creditchain/test-kv-state/v1"), [])
+        let genesisApp = self.workload.genesis(chainID: chainID, seed: options.seed)
+        let genesisRoot = genesisApp.stateRoot
         let header = BlockHeader.genesis(chainID: chainID, stateRoot: genesisRoot, timestampMillis: 0, hasher: hasher)
         genesisBlock = Block(header: header, transactions: [])
         genesisHash = header.hash(using: hasher)
@@ -150,7 +177,7 @@ struct SimulationEngine {
         for i in 0..<options.validators {
             var node = SimulatedNode(
                 member: set.validators[i].member, signer: signers[i], byzantine: byzantine.contains(i),
-                tipApp: KeyValueTestApplication(hasher: hasher, genesisRoot: genesisRoot),
+                tipApp: genesisApp,
                 schedule: ValidatorSchedule(genesis: set))
             if node.byzantine {
                 let kinds = byzantineKinds.subtracting([.twins])
@@ -196,9 +223,11 @@ struct SimulationEngine {
         }
         checkTransactionsKept()
         return SimulationResult(
-            seed: options.seed, validators: options.validators, faults: options.faults, safetyViolations: violations,
+            seed: options.seed, validators: options.validators, faults: options.faults,
+            application: options.application, safetyViolations: violations,
             livenessFailure: liveness, committedHeight: heights.min() ?? 0, traceHash: trace, steps: steps,
-            simulatedMillis: now, evidenceCount: evidenceCount, finalState: describeNodes())
+            simulatedMillis: now, evidenceCount: evidenceCount, finalState: describeNodes(),
+            outcomes: workload.outcomes)
     }
 
     func describeNodes() -> [String] {
@@ -273,7 +302,9 @@ struct SimulationEngine {
             recentCommitted: Array(node.chain.suffix(config.committedCacheMax)))
         if options.unsafeVoting && !node.byzantine { replica.setUnsafeSkipVotingRules(true) }
         nodes[i].replica = replica
-        nodes[i].states = [tip.block.hash(using: hasher): node.tipApp]
+        nodes[i].states = [
+            tip.block.hash(using: hasher): ExecutedState(app: node.tipApp, height: tip.block.header.height, results: [])
+        ]
         feed(i, .start)
     }
 
@@ -346,13 +377,13 @@ struct SimulationEngine {
             broadcast(message, from: i)
         case .execute(let block):
             guard let parent = nodes[i].states[block.header.parentHash] else { return }
-            var app = parent
+            var app = parent.app
             let context = BlockContext(
                 chainID: chainID, height: block.header.height, timestampMillis: block.header.timestampMillis,
                 proposer: block.header.proposer)
             let result = app.executeBlock(context, transactions: block.transactions)
             let hash = block.hash(using: hasher)
-            nodes[i].states[hash] = app
+            nodes[i].states[hash] = ExecutedState(app: app, height: block.header.height, results: result.results)
             pending.append(
                 .executed(blockHash: hash, stateRoot: result.stateRoot, validatorUpdates: result.validatorUpdates))
         case .commit(let commit):
@@ -404,20 +435,38 @@ struct SimulationEngine {
                 if rootAt[height - 1] != committed.stateRoot {
                     violations.append("S5: height \(height): node \(i) state root differs")
                 }
+                if let executed = nodes[i].states[committed.hash], resultsAt[height - 1] != digest(executed.results) {
+                    violations.append("S5: height \(height): node \(i) transaction results differ")
+                }
             } else if height == committedAt.count + 1 {
                 committedAt.append(committed.hash)
                 rootAt.append(committed.stateRoot)
+                guard let executed = nodes[i].states[committed.hash] else {
+                    violations.append("chain: node \(i) committed height \(height) it never executed")
+                    resultsAt.append(.zero)
+                    continue
+                }
+                resultsAt.append(digest(executed.results))
+                violations.append(
+                    contentsOf: workload.committed(committed.block, results: executed.results, state: executed.app))
             }
         }
-        if let last = commit.blocks.last, let app = nodes[i].states[last.hash] {
-            nodes[i].tipApp = app
+        if let last = commit.blocks.last, let executed = nodes[i].states[last.hash] {
+            nodes[i].tipApp = executed.app
             let floor = last.block.header.height
-            nodes[i].states = nodes[i].states.filter { $0.key == last.hash || (($0.value.height) > floor) }
+            nodes[i].states = nodes[i].states.filter { $0.key == last.hash || $0.value.height > floor }
         }
         nodes[i].schedule = commit.schedule
         if let top = commit.blocks.last?.block.header.height {
             nodes[i].blocks = nodes[i].blocks.filter { $0.value.block.header.height > top }
         }
+    }
+
+    /// The digest of a block's results, compared across honest replicas (S5).
+    func digest(_ results: [TransactionResult]) -> Hash {
+        var e = CanonicalEncoder()
+        for r in results { e.value(r) }
+        return hasher.hash(Domain("creditchain/simulation-results/v1"), e.bytes)
     }
 
     /// S3: every transaction committed at a height is in every honest replica's block there.
@@ -469,18 +518,9 @@ struct SimulationEngine {
         queue.schedule(at: now + delay, .deliver(to: j, from: i, message))
     }
 
+    /// Hands each client transaction to two replicas (a client retries on a second gateway).
     mutating func submitTransactions() {
-        for _ in 0..<2 {
-            transactionCounter += 1
-            let c = transactionCounter
-            var id = [UInt8](repeating: 0, count: 16)
-            for k in 0..<8 { id[8 + k] = UInt8(truncatingIfNeeded: c >> (56 - 8 * UInt64(k))) }
-            id[0] = UInt8(truncatingIfNeeded: options.seed)
-            let tx = TransactionEnvelope(
-                suite: .standard, signer: nodes[0].member, uniqueID: id, expiry: Height(1_000_000),
-                kind: KeyValueTestApplication.putKind,
-                payload: KeyValueTestApplication.putPayload(key: Array("k\(c % 16)".utf8), value: Array("v\(c)".utf8)),
-                signature: [1])
+        for tx in workload.nextTransactions(nowMillis: now, using: &random) {
             let target = random.below(nodes.count)
             feed(target, .transactionsAvailable([tx]))
             feed((target + 1) % nodes.count, .transactionsAvailable([tx]))

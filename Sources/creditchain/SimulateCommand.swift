@@ -16,6 +16,9 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .customLong("start-seed"), help: "First seed.")
     var startSeed: UInt64 = 1
 
+    @Option(help: "Application: test-kv (key-value puts) or credit-rules (credit flows with the credit checkers).")
+    var app: String = SimulatedApplication.testKV.rawValue
+
     @Option(help: "Validators per cluster: 4 or 7.")
     var validators: Int = 4
 
@@ -35,19 +38,27 @@ struct SimulateCommand: ParsableCommand {
         guard validators == 4 || validators == 7 else { throw ValidationError("--validators must be 4 or 7") }
         guard seeds > 0 else { throw ValidationError("--seeds must be positive") }
         _ = try FaultKind.parse(faults)
+        guard SimulatedApplication(rawValue: app) != nil else {
+            throw ValidationError(
+                "--app must be one of \(SimulatedApplication.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
     }
 
     func run() throws {
         let kinds = try FaultKind.parse(faults)
+        let application = SimulatedApplication(rawValue: app) ?? .testKV
         var safety = 0
         var liveness = 0
         var heights = 0
+        var outcomes = [String: Int]()
         let cpuStart = clock()
         for offset in 0..<seeds {
             let seed = startSeed + UInt64(offset)
             let result = ClusterSimulation.run(
-                SimulationOptions(seed: seed, validators: validators, faults: kinds, targetHeight: height))
+                SimulationOptions(
+                    seed: seed, validators: validators, faults: kinds, targetHeight: height, application: application))
             heights += result.committedHeight
+            outcomes.merge(result.outcomes, uniquingKeysWith: +)
             if !result.safetyViolations.isEmpty { safety += 1 }
             if result.livenessFailure != nil { liveness += 1 }
             if verbose || !result.passed {
@@ -66,8 +77,11 @@ struct SimulateCommand: ParsableCommand {
             String(
                 format: "cpu: %.2f s, %.1f ms per seed, %.0f committed heights per cpu-second", cpu,
                 cpu * 1000 / Double(seeds), cpu > 0 ? Double(heights) / cpu : 0))
+        if verbose {
+            for (outcome, n) in outcomes.sorted(by: { $0.key < $1.key }) { print("  \(outcome): \(n)") }
+        }
         print(
-            "seeds: \(seeds), safety violations: \(safety), liveness failures: \(liveness), committed heights: \(heights)"
+            "app: \(application.rawValue), seeds: \(seeds), safety violations: \(safety), liveness failures: \(liveness), committed heights: \(heights)"
         )
         if safety > 0 || liveness > 0 { throw ExitCode(1) }
     }
