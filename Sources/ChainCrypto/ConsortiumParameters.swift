@@ -98,6 +98,9 @@ public struct ConsensusParameters: Codable, Hashable, Sendable {
         }
         try check(blockIntervalMillis > 0, "blockIntervalMillis must be positive")
         try check(roundTimeoutMillis > 0, "roundTimeoutMillis must be positive")
+        // An idle leader waits up to the block interval before proposing an empty block.
+        try check(
+            blockIntervalMillis * 2 <= roundTimeoutMillis, "blockIntervalMillis is at most half of roundTimeoutMillis")
         try check(roundTimeoutBackoffPercent >= 100, "roundTimeoutBackoffPercent is at least 100")
         try check(roundTimeoutMaxMillis >= roundTimeoutMillis, "roundTimeoutMaxMillis is at least roundTimeoutMillis")
         try check(maxClockDriftMillis >= 0, "maxClockDriftMillis must not be negative")

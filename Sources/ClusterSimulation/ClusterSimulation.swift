@@ -15,12 +15,16 @@ public struct SimulationOptions: Sendable {
     public var unsafeVoting: Bool
     /// The application and workload `ClusterSimulation.run(_:)` runs.
     public var application: SimulatedApplication
+    /// Idle pacing of empty blocks (`ConsensusConfig.idleBlockIntervalMillis`); 0 = none.
+    public var idleBlockIntervalMillis: Int64
 
     public init(
         seed: UInt64, validators: Int = 4, faults: Set<FaultKind> = Set(FaultKind.allCases), targetHeight: Int = 50,
-        livenessBoundMillis: Int64 = 120_000, unsafeVoting: Bool = false, application: SimulatedApplication = .testKV
+        livenessBoundMillis: Int64 = 120_000, unsafeVoting: Bool = false, application: SimulatedApplication = .testKV,
+        idleBlockIntervalMillis: Int64 = 0
     ) {
         self.seed = seed
+        self.idleBlockIntervalMillis = idleBlockIntervalMillis
         self.application = application
         self.validators = validators
         self.faults = faults
@@ -50,6 +54,8 @@ public struct SimulationResult: Sendable {
     public var evidenceCount: Int
     /// One line per replica at the end (round, certificates, heights), for diagnosing a failure.
     public var finalState: [String] = []
+    /// The idle pacing the seed ran with (part of its replay command).
+    public var idleBlockIntervalMillis: Int64 = 0
     /// Committed transactions per "kind result-code" (the workload's count).
     public var outcomes: [String: Int] = [:]
 
@@ -59,6 +65,7 @@ public struct SimulationResult: Sendable {
     public var replayCommand: String {
         "swift run -c release creditchain simulate --app \(application.rawValue) --seeds 1 --start-seed \(seed) "
             + "--validators \(validators) --faults \(FaultKind.describe(faults))"
+            + (idleBlockIntervalMillis > 0 ? " --block-interval-ms \(idleBlockIntervalMillis)" : "")
     }
 }
 
@@ -100,6 +107,7 @@ struct SimulatedNode<App: Application>: Sendable {
     var replica: Replica?
     var clockOffset: Int64 = 0
     var timerGeneration = 0
+    var proposalGeneration = 0
     // Persisted: survives crashes.
     var safety: SafetyData?
     var chain: [CommittedBlock] = []
@@ -167,7 +175,7 @@ struct SimulationEngine<Workload: SimulatedWorkload> {
         validatorSet = set
         config = ConsensusConfig(
             chainID: chainID, genesisHash: genesisHash, blockTransactionsMax: 64, blockBytesMax: 64 * 1024,
-            roundTimeoutMillis: 1000, timeoutBackoffMax: 3)
+            roundTimeoutMillis: 1000, timeoutBackoffMax: 3, idleBlockIntervalMillis: options.idleBlockIntervalMillis)
         let f = set.faultsTolerated
         let byzantineKinds = options.faults.filter(\.isByzantine)
         var byzantine = Set<Int>()
@@ -227,6 +235,7 @@ struct SimulationEngine<Workload: SimulatedWorkload> {
             application: options.application, safetyViolations: violations,
             livenessFailure: liveness, committedHeight: heights.min() ?? 0, traceHash: trace, steps: steps,
             simulatedMillis: now, evidenceCount: evidenceCount, finalState: describeNodes(),
+            idleBlockIntervalMillis: options.idleBlockIntervalMillis,
             outcomes: workload.outcomes)
     }
 
@@ -319,6 +328,10 @@ struct SimulationEngine<Workload: SimulatedWorkload> {
             guard nodes[i].replica != nil, nodes[i].timerGeneration == generation else { return }
             mix(2, UInt64(i), round.value)
             feed(i, .timerFired(round))
+        case .proposalDue(let i, let round, let generation):
+            guard nodes[i].replica != nil, nodes[i].proposalGeneration == generation else { return }
+            mix(9, UInt64(i), round.value)
+            feed(i, .proposalDue(round))
         case .submit:
             submitTransactions()
             if !(healed && reachedTarget()) { queue.schedule(at: now + 40, .submit) }
@@ -328,6 +341,7 @@ struct SimulationEngine<Workload: SimulatedWorkload> {
             nodes[i].replica = nil
             nodes[i].states = [:]
             nodes[i].timerGeneration += 1
+            nodes[i].proposalGeneration += 1
         case .restart(let i):
             guard nodes[i].replica == nil else { return }
             mix(4, UInt64(i), UInt64(nodes[i].chain.count))
@@ -393,6 +407,11 @@ struct SimulationEngine<Workload: SimulatedWorkload> {
             queue.schedule(
                 at: max(now, at - nodes[i].clockOffset),
                 .timer(node: i, round: round, generation: nodes[i].timerGeneration))
+        case .scheduleProposal(let round, let at):
+            nodes[i].proposalGeneration += 1
+            queue.schedule(
+                at: max(now, at - nodes[i].clockOffset),
+                .proposalDue(node: i, round: round, generation: nodes[i].proposalGeneration))
         case .evidence(let evidence):
             evidenceCount += 1
             if let offender = nodes.firstIndex(where: { $0.member == evidence.offender }), isHonest(offender) {

@@ -6,6 +6,7 @@ struct SimulationEvent: Sendable {
     enum Kind: Sendable {
         case deliver(to: Int, from: Int, ConsensusMessage)
         case timer(node: Int, round: Round, generation: Int)
+        case proposalDue(node: Int, round: Round, generation: Int)
         case submit
         case crash(Int)
         case restart(Int)

@@ -27,12 +27,18 @@ public struct ConsensusConfig: Sendable {
     public var mempoolMax: Int
     /// Most blocks returned per block request.
     public var fetchBlocksMax: Int
+    /// Idle pacing (genesis `block_interval_ms`): a leader with no transaction to propose, and
+    /// none in its parent or grandparent still to be committed, waits until its parent is this
+    /// old before proposing an empty block. 0 proposes at once (continuous empty blocks). Must
+    /// stay well below the round timeout, or idle rounds would time out.
+    public var idleBlockIntervalMillis: Int64
 
     public init(
         chainID: ChainID, genesisHash: Hash, blockTransactionsMax: Int = 256, blockBytesMax: Int = 1 << 20,
         roundTimeoutMillis: Int64 = 1000, timeoutBackoffMax: Int = 3, roundWindow: UInt64 = 200,
         heightWindow: UInt64 = 200, timestampDriftMaxMillis: Int64 = 2000, pendingBlocksMax: Int = 1024,
-        committedCacheMax: Int = 1024, mempoolMax: Int = 20_000, fetchBlocksMax: Int = 64
+        committedCacheMax: Int = 1024, mempoolMax: Int = 20_000, fetchBlocksMax: Int = 64,
+        idleBlockIntervalMillis: Int64 = 0
     ) {
         self.chainID = chainID
         self.genesisHash = genesisHash
@@ -47,5 +53,6 @@ public struct ConsensusConfig: Sendable {
         self.committedCacheMax = committedCacheMax
         self.mempoolMax = mempoolMax
         self.fetchBlocksMax = fetchBlocksMax
+        self.idleBlockIntervalMillis = idleBlockIntervalMillis
     }
 }

@@ -50,6 +50,8 @@ public struct Replica: Sendable {
     private var verifiedQCs: Set<VoteData> = []
 
     private var proposedRound: Round?
+    /// The round whose idle proposal wake-up is scheduled (one `scheduleProposal` per round).
+    private var scheduledProposal: Round?
     private var timedOutRound: Round?
     private var myTimeout: TimeoutVote?
     private var consecutiveTimeouts = 0
@@ -165,6 +167,8 @@ public struct Replica: Sendable {
             executed(hash, root: root, updates: updates)
         case .transactionsAvailable(let transactions):
             admit(transactions)
+        case .proposalDue(let round):
+            if round == currentRound { tryPropose() }
         }
         let out = persists + sends + actions
         persists.removeAll(keepingCapacity: true)
@@ -222,7 +226,9 @@ public struct Replica: Sendable {
         actions.append(.setTimer(round: round, atMillis: now + timeoutDuration()))
         // Re-ask for missing blocks, from the next peer; give up on a target after a few tries
         // (a block of a branch nobody kept), a later certificate will name what is needed.
-        for (target, state) in fetches {
+        // Sorted: a replica's output never depends on dictionary order (seeds replay across processes).
+        for target in fetches.keys.sorted() {
+            guard let state = fetches[target] else { continue }
             if state.attempt >= Self.fetchAttemptsMax || blocks[target] != nil {
                 fetches[target] = nil
                 continue
@@ -362,7 +368,9 @@ public struct Replica: Sendable {
 
     private mutating func stash(_ p: Proposal, hash: Hash) {
         if pendingProposals.count >= Self.pendingProposalsMax,
-            let lowest = pendingProposals.min(by: { $0.value.block.header.round < $1.value.block.header.round })
+            let lowest = pendingProposals.min(by: {
+                ($0.value.block.header.round, $0.key) < ($1.value.block.header.round, $1.key)
+            })
         {
             pendingProposals[lowest.key] = nil
         }
@@ -375,7 +383,9 @@ public struct Replica: Sendable {
         pendingProposals = pendingProposals.filter {
             blocks[$0.value.block.header.parentHash] == nil && $0.value.block.header.round >= currentRound
         }
-        for (hash, p) in ready.sorted(by: { $0.value.block.header.height < $1.value.block.header.height }) {
+        for (hash, p) in ready.sorted(by: {
+            ($0.value.block.header.height, $0.key) < ($1.value.block.header.height, $1.key)
+        }) {
             insert(LinkedBlock(block: p.block, justify: p.justify), hash: hash)
             tryVote(p, hash: hash)
         }
@@ -462,6 +472,22 @@ public struct Replica: Sendable {
             if chosen.count >= config.blockTransactionsMax || bytes + entry.size > config.blockBytesMax { break }
             chosen.append(entry.transaction)
             bytes += entry.size
+        }
+        // Idle pacing: with nothing to propose and nothing recent to carry to commit (a block's
+        // transactions commit once its child and grandchild are certified), wait until the parent
+        // is `idleBlockIntervalMillis` old. New transactions (`admit`) or the wake-up retry.
+        if chosen.isEmpty, tc == nil, config.idleBlockIntervalMillis > 0,
+            parent.block.transactions.isEmpty,
+            blocks[parent.block.header.parentHash].map({ $0.block.transactions.isEmpty }) ?? true
+        {
+            let due = parent.block.header.timestampMillis &+ config.idleBlockIntervalMillis
+            if now < due {
+                if scheduledProposal != currentRound {
+                    scheduledProposal = currentRound
+                    actions.append(.scheduleProposal(round: currentRound, atMillis: due))
+                }
+                return
+            }
         }
         let block = Block(
             chainID: config.chainID, height: height, round: currentRound, parentHash: parentRef.hash, proposer: member,
@@ -553,9 +579,9 @@ public struct Replica: Sendable {
             localTimeout()
         }
         guard let all = timeouts[t.round], all.count >= validators.quorum, t.round >= currentRound,
-            let best = all.values.max(by: { $0.highQC.round < $1.highQC.round })
+            let best = all.values.max(by: { ($0.highQC.round, $0.voter) < ($1.highQC.round, $1.voter) })
         else { return }
-        let entries = all.values.map {
+        let entries = all.values.sorted { $0.voter < $1.voter }.map {
             TimeoutCertificate.Entry(signer: $0.voter, highQCRound: $0.data.highQCRound, signature: $0.signature)
         }
         processTC(TimeoutCertificate(round: t.round, entries: entries, highQC: best.highQC), from: nil)

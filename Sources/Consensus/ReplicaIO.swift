@@ -18,6 +18,8 @@ public struct Input: Sendable {
         case executed(blockHash: Hash, stateRoot: Hash, validatorUpdates: [ValidatorSetUpdate])
         /// Transactions admitted by the shell's checks (signature, envelope limits).
         case transactionsAvailable([TransactionEnvelope])
+        /// The time set by the last `Effect.scheduleProposal` came (idle pacing).
+        case proposalDue(Round)
     }
 
     public var event: Event
@@ -66,6 +68,10 @@ public enum Effect: Sendable {
     case commit(Commit)
     /// Replace the pending timer: fire `timerFired(round)` at the given local time.
     case setTimer(round: Round, atMillis: Int64)
+    /// Replace the pending proposal wake-up: feed `proposalDue(round)` at the given local time
+    /// (a leader pacing empty blocks, `ConsensusConfig.idleBlockIntervalMillis`). Independent of
+    /// the round timer.
+    case scheduleProposal(round: Round, atMillis: Int64)
     /// A validator signed two conflicting messages.
     case evidence(Evidence)
 }

@@ -45,7 +45,16 @@ public struct ChainContext: Sendable {
         let config = ConsensusConfig(
             chainID: chainID, genesisHash: hash, blockTransactionsMax: Int(p.blockTransactionsMax),
             blockBytesMax: Int(p.blockBytesMax), roundTimeoutMillis: p.roundTimeoutMs,
-            timestampDriftMaxMillis: p.clockDriftMaxMs)
+            timestampDriftMaxMillis: p.clockDriftMaxMs, idleBlockIntervalMillis: p.blockIntervalMs)
+        // An idle leader waits up to the block interval before proposing; followers must not
+        // time the round out meanwhile.
+        guard p.blockIntervalMs * 2 <= p.roundTimeoutMs else {
+            throw NodeError(
+                code: "genesis.bad_parameters",
+                reason:
+                    "block_interval_ms (\(p.blockIntervalMs)) must be at most half of round_timeout_ms (\(p.roundTimeoutMs))"
+            )
+        }
         return ChainContext(
             genesis: genesis, chainID: chainID, suite: suiteID, hasher: suite.hasher, verifier: suite.verifier,
             consensusConfig: config, genesisBlock: block, genesisHash: hash, memberKeys: keys,

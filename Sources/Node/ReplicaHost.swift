@@ -35,6 +35,8 @@ public actor ReplicaHost {
     var gossipOutbox: [TransactionEnvelope] = []
     var gossipScheduled = false
     var timer: Task<Void, Never>?
+    /// The idle-pacing wake-up of a leader with nothing to propose yet.
+    var proposalTimer: Task<Void, Never>?
     var storageFault: NodeError?
     /// The state store's applied height (it may be above the block store after a truncated tail).
     var stateApplied: Height
@@ -117,6 +119,8 @@ public actor ReplicaHost {
         stopping = true
         timer?.cancel()
         timer = nil
+        proposalTimer?.cancel()
+        proposalTimer = nil
         core = nil
         for (_, list) in waiters { for c in list { c.resume() } }
         waiters = [:]
@@ -269,6 +273,14 @@ public actor ReplicaHost {
                     try? await Task.sleep(for: .milliseconds(delay))
                     guard !Task.isCancelled else { return }
                     await self?.timerFired(round)
+                }
+            case .scheduleProposal(let round, let atMillis):
+                proposalTimer?.cancel()
+                let delay = max(0, atMillis - Self.nowMillis())
+                proposalTimer = Task { [weak self] in
+                    try? await Task.sleep(for: .milliseconds(delay))
+                    guard !Task.isCancelled else { return }
+                    await self?.step(.proposalDue(round))
                 }
             case .evidence(let evidence):
                 logger.warning("equivocation by \(evidence.offender) in round \(evidence.round)")

@@ -201,7 +201,7 @@ public final class PeerNetwork: Sendable {
                 value: .init(low: limits.writeBufferLowWatermark, high: limits.writeBufferHighWatermark)
             )
             .childChannelInitializer { channel in
-                if let refusals = self.registry.reserveInbound() {
+                if let refusals = self.registry.reserveInbound(channel) {
                     if refusals == 1 || refusals % 1000 == 0 {
                         self.logger.warning(
                             "refusing connections: connection limit reached",
@@ -210,7 +210,7 @@ public final class PeerNetwork: Sendable {
                     return channel.eventLoop.makeFailedFuture(
                         TransportError(code: "connection.limit", reason: "connection limit reached"))
                 }
-                channel.closeFuture.whenComplete { _ in self.registry.releaseInbound() }
+                channel.closeFuture.whenComplete { _ in self.registry.releaseInbound(channel) }
                 return channel.eventLoop.makeCompletedFuture {
                     try self.addPipeline(to: channel, link: .inbound)
                 }

@@ -79,6 +79,9 @@ final class PeerRegistry: Sendable {
         var nextRequestID: UInt64 = 1
         var nextConnectionID: UInt64 = 1
         var inboundConnections = 0
+        /// Every accepted connection until it closes, authenticated or not: shutdown closes them
+        /// all (one still in its handshake would otherwise outlive the listener).
+        var acceptedChannels: [ObjectIdentifier: any Channel] = [:]
         /// Messages (and their bytes) yielded to `inbound` and not yet taken by the node.
         var pendingInboundMessages = 0
         var pendingInboundBytes = 0
@@ -119,7 +122,7 @@ final class PeerRegistry: Sendable {
 
     /// Counts an accepted TCP connection against `maxConnections`. Returns nil when accepted,
     /// else the number of refusals so far (the caller logs the first and every 1000th, not a flood).
-    func reserveInbound() -> Int? {
+    func reserveInbound(_ channel: any Channel) -> Int? {
         state.withLockedValue { s in
             guard !s.shuttingDown, s.inboundConnections < limits.maxConnections else {
                 s.metrics.connectionsRefusedAtLimit += 1
@@ -127,11 +130,17 @@ final class PeerRegistry: Sendable {
             }
             s.inboundConnections += 1
             s.metrics.connectionsAccepted += 1
+            s.acceptedChannels[ObjectIdentifier(channel)] = channel
             return nil
         }
     }
 
-    func releaseInbound() { state.withLockedValue { $0.inboundConnections -= 1 } }
+    func releaseInbound(_ channel: any Channel) {
+        state.withLockedValue { s in
+            s.inboundConnections -= 1
+            s.acceptedChannels[ObjectIdentifier(channel)] = nil
+        }
+    }
 
     func count(_ update: (inout TransportMetrics) -> Void) { state.withLockedValue { update(&$0.metrics) } }
 
@@ -422,9 +431,11 @@ final class PeerRegistry: Sendable {
         let result = state.withLockedValue { s in
             s.shuttingDown = true
             let dialers = s.slots.values.compactMap(\.dialer)
-            let channels = s.slots.values.flatMap { slot in
+            var channels = s.slots.values.flatMap { slot in
                 (slot.outbound.map { [$0] } ?? []).map(\.channel) + slot.inbound.map(\.channel)
             }
+            let listed = Set(channels.map { ObjectIdentifier($0) })
+            channels += s.acceptedChannels.filter { !listed.contains($0.key) }.map(\.value)
             let pending = Array(s.pending.values)
             s.pending.removeAll()
             return (dialers, channels, pending)

@@ -177,7 +177,8 @@ struct LocalCluster: Sendable {
     }
 
     /// A local cluster on loopback times out rounds faster than the consortium default (a dead
-    /// leader costs one timeout per rotation); edits `consensus.roundTimeoutMillis` before genesis.
+    /// leader costs one timeout per rotation), and paces idle blocks at a quarter of that; edits
+    /// `consensus.roundTimeoutMillis` and `blockIntervalMillis` before genesis.
     static func setRoundTimeout(dir: String, millis: Int) throws {
         let path = dir + "/consortium.json"
         guard let data = FileManager.default.contents(atPath: path),
@@ -185,6 +186,7 @@ struct LocalCluster: Sendable {
             var consensus = object["consensus"] as? [String: Any]
         else { return }
         consensus["roundTimeoutMillis"] = millis
+        consensus["blockIntervalMillis"] = max(1, millis / 4)
         object["consensus"] = consensus
         let out = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         try out.write(to: URL(fileURLWithPath: path), options: .atomic)

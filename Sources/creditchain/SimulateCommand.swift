@@ -28,6 +28,9 @@ struct SimulateCommand: ParsableCommand {
     )
     var faults: String = "all"
 
+    @Option(help: "Idle pacing of empty blocks in ms (0: leaders propose at once, as without pacing).")
+    var blockIntervalMs: Int64 = 0
+
     @Option(help: "Height every honest replica must commit.")
     var height: Int = 50
 
@@ -56,7 +59,8 @@ struct SimulateCommand: ParsableCommand {
             let seed = startSeed + UInt64(offset)
             let result = ClusterSimulation.run(
                 SimulationOptions(
-                    seed: seed, validators: validators, faults: kinds, targetHeight: height, application: application))
+                    seed: seed, validators: validators, faults: kinds, targetHeight: height, application: application,
+                    idleBlockIntervalMillis: blockIntervalMs))
             heights += result.committedHeight
             outcomes.merge(result.outcomes, uniquingKeysWith: +)
             if !result.safetyViolations.isEmpty { safety += 1 }

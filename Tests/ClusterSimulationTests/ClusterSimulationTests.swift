@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import ClusterSimulation
@@ -54,29 +55,60 @@ import Testing
 /// The seed sets CI runs on every build: 300 seeds of 4 validators and 100 of 7, all fault kinds
 /// (split into chunks so they run in parallel), plus every seed that ever failed.
 @Suite struct SimulationSeedSets {
-    static func check(_ seeds: ClosedRange<UInt64>, validators: Int) {
-        for seed in seeds {
-            let r = ClusterSimulation.run(SimulationOptions(seed: seed, validators: validators, targetHeight: 30))
+    static func check(_ seeds: ClosedRange<UInt64>, validators: Int, idleBlockIntervalMillis: Int64 = 0) async {
+        let results = await onOwnThread {
+            seeds.map {
+                ClusterSimulation.run(
+                    SimulationOptions(
+                        seed: $0, validators: validators, targetHeight: 30,
+                        idleBlockIntervalMillis: idleBlockIntervalMillis))
+            }
+        }
+        for r in results {
             #expect(
                 r.passed,
                 "\(r.safetyViolations) \(r.livenessFailure ?? "") \(r.finalState) — replay: \(r.replayCommand)")
         }
     }
 
-    @Test func fourValidatorsSeeds1To100() { Self.check(1...100, validators: 4) }
-    @Test func fourValidatorsSeeds101To200() { Self.check(101...200, validators: 4) }
-    @Test func fourValidatorsSeeds201To300() { Self.check(201...300, validators: 4) }
-    @Test func sevenValidatorsSeeds1To100() { Self.check(1...100, validators: 7) }
+    @Test func fourValidatorsSeeds1To100() async { await Self.check(1...100, validators: 4) }
+    @Test func fourValidatorsSeeds101To200() async { await Self.check(101...200, validators: 4) }
+    @Test func fourValidatorsSeeds201To300() async { await Self.check(201...300, validators: 4) }
+    @Test func sevenValidatorsSeeds1To100() async { await Self.check(1...100, validators: 7) }
+    /// Leaders pace empty blocks (300 ms, a third of the round timeout), as nodes do.
+    @Test func fourValidatorsIdlePacedSeeds1To100() async {
+        await Self.check(1...100, validators: 4, idleBlockIntervalMillis: 300)
+    }
 
     /// Seeds that failed during development (docs/simulation-log.md), at the full target height.
     static let regressions: [(seed: UInt64, validators: Int)] = [
         (11, 4), (61, 4), (62, 4), (63, 4), (98, 4), (101, 4), (115, 4), (140, 4), (155, 4), (177, 4), (558, 4),
     ]
 
-    @Test func regressionSeeds() {
-        for (seed, validators) in Self.regressions {
-            let r = ClusterSimulation.run(SimulationOptions(seed: seed, validators: validators))
+    @Test func regressionSeeds() async {
+        let results = await onOwnThread {
+            Self.regressions.map { ClusterSimulation.run(SimulationOptions(seed: $0.seed, validators: $0.validators)) }
+        }
+        for r in results {
             #expect(r.passed, "\(r.safetyViolations) \(r.livenessFailure ?? "") — replay: \(r.replayCommand)")
         }
     }
 }
+
+/// Runs CPU-bound seeds on a thread of their own, one such thread at a time: a long synchronous
+/// test on the cooperative pool (two threads on a two-core machine) would stall every async test
+/// running beside it, and several seed sets at once would starve the network tests' event loops.
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        let thread = Thread {
+            seedSetTurn.wait()
+            let result = body()
+            seedSetTurn.signal()
+            continuation.resume(returning: result)
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+}
+
+private let seedSetTurn = DispatchSemaphore(value: 1)

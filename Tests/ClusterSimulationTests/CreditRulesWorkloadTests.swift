@@ -66,10 +66,10 @@ import Testing
 /// height 40 (two chunks so they run in parallel). Over the set, every flow step commits and every
 /// kind of deliberately invalid transaction is rejected with its code.
 @Suite struct CreditSimulationSeedSets {
-    static func check(_ seeds: ClosedRange<UInt64>) -> [String: Int] {
+    static func check(_ seeds: ClosedRange<UInt64>) async -> [String: Int] {
         var outcomes = [String: Int]()
-        for seed in seeds {
-            let r = CreditRulesWorkloadTests.run(seed)
+        let results = await onOwnThread { seeds.map { CreditRulesWorkloadTests.run($0) } }
+        for r in results {
             #expect(
                 r.passed,
                 "\(r.safetyViolations.prefix(5)) \(r.livenessFailure ?? "") — replay: \(r.replayCommand)")
@@ -93,6 +93,6 @@ import Testing
         for code in invalidCodes { #expect((outcomes["invalid \(code)"] ?? 0) > 0, "no invalid \(code) committed") }
     }
 
-    @Test func fourValidatorsCreditSeeds1To20() { Self.expectCoverage(Self.check(1...20)) }
-    @Test func fourValidatorsCreditSeeds21To40() { Self.expectCoverage(Self.check(21...40)) }
+    @Test func fourValidatorsCreditSeeds1To20() async { Self.expectCoverage(await Self.check(1...20)) }
+    @Test func fourValidatorsCreditSeeds21To40() async { Self.expectCoverage(await Self.check(21...40)) }
 }

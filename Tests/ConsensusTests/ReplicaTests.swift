@@ -29,6 +29,44 @@ import Testing
         }
     }
 
+    @Test func anIdleLeaderPacesEmptyBlocksAndTransactionsGoOutAtOnce() {
+        var cluster = ScriptedCluster(idleBlockIntervalMillis: 500)
+        cluster.start()
+        cluster.run(limit: 5_000)
+        // Block 1 goes out at once (genesis is old); block 2's leader waits for block 1 to age.
+        let idleHeight = cluster.commits.map(\.count).max() ?? 0
+        #expect(idleHeight <= 1)
+        #expect(cluster.proposalsDue.contains { $0 != nil })
+        // Each wake-up lets one empty block out, no more.
+        for _ in 0..<6 {
+            let before = cluster.now
+            let fired = cluster.fireDueProposal()
+            #expect(fired)
+            #expect(cluster.now >= before)
+            cluster.run(limit: 5_000)
+        }
+        let paced = cluster.commits[0]
+        #expect(paced.count >= 4 && paced.count <= 7)
+        for (a, b) in zip(paced, paced.dropFirst()) {
+            #expect(b.block.header.timestampMillis - a.block.header.timestampMillis >= 500)
+        }
+        // A transaction is proposed without waiting, and carried to commit without waiting: no
+        // wake-up is fired below, yet every replica commits it.
+        for i in 0..<4 { cluster.step(i, .transactionsAvailable([tx(1)])) }
+        cluster.run(limit: 5_000)
+        for i in 0..<4 {
+            #expect(
+                cluster.commits[i].contains {
+                    $0.block.transactions.map { t in t.hash(using: hasher) } == [tx(1).hash(using: hasher)]
+                })
+        }
+        // And then the chain is idle again: one more wake-up pending, nothing proposed meanwhile.
+        let settled = cluster.commits[0].count
+        cluster.run(limit: 5_000)
+        #expect(cluster.commits[0].count == settled)
+        #expect(cluster.proposalsDue.contains { $0 != nil })
+    }
+
     @Test func silentLeaderIsSkippedThroughATimeoutCertificate() {
         var cluster = ScriptedCluster()
         cluster.down = [1]  // the leader of round 1

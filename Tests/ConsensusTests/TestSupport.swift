@@ -25,18 +25,23 @@ func validatorSet(_ n: Int) -> ValidatorSet {
     try! ValidatorSet((0..<n).map { Validator(member: member($0), publicKey: signers[$0].publicKey) })
 }
 
-func config() -> ConsensusConfig {
-    ConsensusConfig(chainID: chainID, genesisHash: genesisHash, blockTransactionsMax: 4, blockBytesMax: 4096)
+func config(idleBlockIntervalMillis: Int64 = 0) -> ConsensusConfig {
+    ConsensusConfig(
+        chainID: chainID, genesisHash: genesisHash, blockTransactionsMax: 4, blockBytesMax: 4096,
+        idleBlockIntervalMillis: idleBlockIntervalMillis)
 }
 
-func makeReplica(_ i: Int, n: Int = 4, safety: SafetyData? = nil, tip: ChainTip? = nil) -> Replica {
+func makeReplica(
+    _ i: Int, n: Int = 4, safety: SafetyData? = nil, tip: ChainTip? = nil, idleBlockIntervalMillis: Int64 = 0
+) -> Replica {
     let tip =
         tip
         ?? ChainTip(
             block: genesisBlock, certificate: genesisQC, stateRoot: genesisRoot,
             schedule: ValidatorSchedule(genesis: validatorSet(n)))
     return Replica(
-        config: config(), member: member(i), signer: signers[i], hasher: hasher, verifier: verifier, tip: tip,
+        config: config(idleBlockIntervalMillis: idleBlockIntervalMillis), member: member(i), signer: signers[i],
+        hasher: hasher, verifier: verifier, tip: tip,
         safetyData: safety)
 }
 
@@ -66,14 +71,17 @@ struct ScriptedCluster {
     var apps: [[Hash: KeyValueTestApplication]]
     var inbox: [(to: Int, from: Int, message: ConsensusMessage)] = []
     var timers: [Round?]
+    /// The last `scheduleProposal` of each replica (idle pacing).
+    var proposalsDue: [(round: Round, at: Int64)?]
     var commits: [[CommittedBlock]]
     var evidence: [Evidence] = []
     var safety: [SafetyData?]
     var down: Set<Int> = []
     var now: Int64 = 1000
 
-    init(n: Int = 4) {
-        replicas = (0..<n).map { makeReplica($0, n: n) }
+    init(n: Int = 4, idleBlockIntervalMillis: Int64 = 0) {
+        replicas = (0..<n).map { makeReplica($0, n: n, idleBlockIntervalMillis: idleBlockIntervalMillis) }
+        proposalsDue = Array(repeating: nil, count: n)
         let app = KeyValueTestApplication(hasher: hasher, genesisRoot: genesisRoot)
         apps = Array(repeating: [genesisHash: app], count: n)
         timers = Array(repeating: nil, count: n)
@@ -111,6 +119,7 @@ struct ScriptedCluster {
                         .executed(blockHash: h, stateRoot: r.stateRoot, validatorUpdates: r.validatorUpdates))
                 case .commit(let c): commits[i].append(contentsOf: c.blocks)
                 case .setTimer(let round, _): timers[i] = round
+                case .scheduleProposal(let round, let at): proposalsDue[i] = (round, at)
                 case .evidence(let e): evidence.append(e)
                 }
             }
@@ -127,6 +136,18 @@ struct ScriptedCluster {
             guard !down.contains(to), !down.contains(from), filter(to, from, m) else { continue }
             step(to, .message(from: replicas[from].member, m))
         }
+    }
+
+    /// Advances the clock to the earliest scheduled proposal and delivers it; false if none.
+    mutating func fireDueProposal() -> Bool {
+        guard
+            let (i, due) = proposalsDue.enumerated().compactMap({ i, d in d.map { (i, $0) } })
+                .min(by: { $0.1.at < $1.1.at })
+        else { return false }
+        proposalsDue[i] = nil
+        now = max(now, due.at)
+        step(i, .proposalDue(due.round))
+        return true
     }
 
     mutating func fireTimers() {

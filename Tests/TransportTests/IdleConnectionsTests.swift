@@ -1,6 +1,7 @@
 import ChainCore
 import Foundation
 import NIOCore
+import NIOPosix
 import NIOSSL
 import Testing
 
@@ -46,7 +47,11 @@ import Testing
         limits.maxInboundConnectionsPerMember = count + 1
         limits.idleTimeout = .seconds(120)
         limits.keepaliveInterval = .seconds(60)
-        let nodeA = try consortium.node("validator-a", limits: limits)
+        // Event loops of its own: hundreds of handshakes must not queue behind (or ahead of) the
+        // other network tests that share the process-wide loops.
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { loops.shutdownGracefully { _ in } }
+        let nodeA = try consortium.node("validator-a", limits: limits, group: loops)
         try await nodeA.start()
         let address = try #require(nodeA.listeningAddress)
         let idle = try consortium.pki.issue(member: "observer-idle", role: "mediator")
@@ -61,7 +66,7 @@ import Testing
             try await withThrowingTaskGroup(of: RawPeer.self) { group in
                 for _ in 0..<size {
                     group.addTask {
-                        let peer = try await RawPeer.connect(to: address, context: context)
+                        let peer = try await RawPeer.connect(to: address, context: context, group: loops)
                         try await peer.handshake.get()
                         return peer
                     }
@@ -75,7 +80,8 @@ import Testing
         let after = Self.residentKiB() ?? 0
 
         // A real peer still links, and a request round trip works while all of them stay open.
-        let nodeB = try consortium.node("validator-b", peers: [member("validator-a"): nodeA.endpoint], limits: limits)
+        let nodeB = try consortium.node(
+            "validator-b", peers: [member("validator-a"): nodeA.endpoint], limits: limits, group: loops)
         try await nodeB.start()
         let answerer = Task {
             for await message in nodeA.inbound where message.from == member("validator-b") {

@@ -216,6 +216,17 @@ import Testing
         await nodeA.shutdown()
     }
 
+    @Test func shutdownClosesConnectionsStillInTheirHandshake() async throws {
+        let consortium = try TestConsortium()
+        let nodeA = try consortium.node("validator-a")
+        try await nodeA.start()
+        // Plain TCP that never says hello: the handshake would wait its full timeout (60 s here).
+        let silent = try await RawPeer.connect(to: try #require(nodeA.listeningAddress), context: nil)
+        #expect(await eventually { nodeA.metrics().connectionsAccepted == 1 })
+        await nodeA.shutdown()
+        #expect(await silent.closed(within: 10))
+    }
+
     @Test func reconnectsAfterThePeerRestarts() async throws {
         let consortium = try TestConsortium()
         // B listens on a port below the kernel's ephemeral range (32768–60999 by default), so that
@@ -242,17 +253,20 @@ import Testing
         #expect(nodeA.send([5, 5], to: b) == .queued)
         // The old listener's socket may take a moment to release the port; retry the bind briefly.
         var restartedNode: PeerNetwork?
+        var lastError = ""
         for _ in 0..<50 where restartedNode == nil {
             let candidate = try consortium.node("validator-b", port: endpoint.port)
             do {
                 try await candidate.start()
                 restartedNode = candidate
             } catch {
+                lastError = "\(error)"
                 await candidate.shutdown()
                 try await Task.sleep(for: .milliseconds(100))
             }
         }
-        let restarted = try #require(restartedNode)
+        let restarted = try #require(
+            restartedNode, "cannot listen on \(endpoint.port) again: \(lastError); \(socketsOnPort(endpoint.port))")
         #expect(await eventually { nodeA.isLinked(to: b) })
         #expect(await next(restarted.inbound)?.bytes == [5, 5])
         await nodeA.shutdown()
@@ -413,4 +427,17 @@ import Testing
         for peer in peers { try? await peer.channel.close() }
         await nodeA.shutdown()
     }
+}
+
+/// The kernel's TCP sockets on a local port (`/proc/net/tcp`: state codes 01 established,
+/// 06 time-wait, 08 close-wait, 0A listen…), to explain a failed bind.
+func socketsOnPort(_ port: Int) -> String {
+    guard let text = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8) else { return "no /proc/net/tcp" }
+    let hex = String(format: "%04X", port)
+    let rows = text.split(separator: "\n").dropFirst().compactMap { line -> String? in
+        let f = line.split(separator: " ")
+        guard f.count > 3, f[1].hasSuffix(":" + hex) else { return nil }
+        return "local \(f[1]) remote \(f[2]) state \(f[3])"
+    }
+    return rows.isEmpty ? "no socket on the port" : rows.joined(separator: "; ")
 }

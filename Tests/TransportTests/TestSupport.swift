@@ -180,13 +180,14 @@ struct TestConsortium {
 
     func node(
         _ id: String, role: String = "bureau", peers: [MemberID: PeerEndpoint] = [:], port: Int = 0,
-        limits: TransportLimits = testLimits(), logger: Logger = quietLogger
+        limits: TransportLimits = testLimits(), logger: Logger = quietLogger,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) throws -> PeerNetwork {
         let credential = try pki.issue(member: id, role: role)
         let configuration = PeerNetworkConfiguration(
             localMember: member(id), tls: credential.tlsIdentity, listenHost: "127.0.0.1", listenPort: port,
             peers: peers, policy: policy, limits: limits)
-        return try PeerNetwork(configuration: configuration, authorizer: authorizer, logger: logger)
+        return try PeerNetwork(configuration: configuration, authorizer: authorizer, group: group, logger: logger)
     }
 }
 
