@@ -33,9 +33,11 @@ final class ClusterHarness: @unchecked Sendable {
         throw NodeError(code: "test.no_binary", reason: "build the creditchain executable first (swift build)")
     }
 
-    /// A port range unlikely to collide with other tests running at the same time.
+    /// A port range unlikely to collide with other tests running at the same time, below the
+    /// kernel's ephemeral range (32768–60999 by default), where any outgoing connection of a
+    /// parallel test could hold a port as its source port.
     static func freeBasePort() -> Int {
-        20_000 + Int.random(in: 0..<400) * 100
+        20_000 + Int.random(in: 0..<120) * 100
     }
 
     /// `application` is test-kv by default: these tests load the chain with key-value writes.

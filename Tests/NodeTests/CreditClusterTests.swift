@@ -5,12 +5,12 @@ import Testing
 
 /// A `credit-rules` chain across real node processes: one credit flow end to end through the
 /// members' own nodes, every node on the same chain afterwards, and the enterprise's USCC (the
-/// canary) nowhere on any node's disk or in any log.
-@Suite(.serialized)
-struct CreditClusterTests {
+/// canary) nowhere on any node's disk or in any log. Part of the serialized multi-process suite,
+/// so at most one cluster runs at a time.
+extension MultiProcessTests {
     static let canary = "914401000802190W3Q"
 
-    struct Summary: Decodable {
+    struct WalkthroughSummary: Decodable {
         var orderID: UInt64
         var recordsVerified: Int
         var sourcePointsBefore: Int64
@@ -32,7 +32,7 @@ struct CreditClusterTests {
         let line = try #require(log.split(separator: "\n").last { $0.hasPrefix("{") }, "no summary in: \(log)")
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
-        let s = try decoder.decode(Summary.self, from: Data(line.utf8))
+        let s = try decoder.decode(WalkthroughSummary.self, from: Data(line.utf8))
         // Three records committed, ordered, delivered sealed, opened and matched to their commitments.
         #expect(s.recordsVerified == 3)
         // The verified receipt paid the source.

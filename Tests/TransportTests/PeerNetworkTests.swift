@@ -229,12 +229,12 @@ import Testing
 
     @Test func reconnectsAfterThePeerRestarts() async throws {
         let consortium = try TestConsortium()
-        // B listens on a port below the kernel's ephemeral range (32768–60999 by default), so that
-        // while B is down no outgoing connection of a parallel test can take its port as a source
-        // port and keep it from being rebound.
+        // B listens on a port just below the kernel's ephemeral range (32768–60999 by default) and
+        // above the multi-process tests' ports (20000–31941): while B is down, neither an outgoing
+        // connection (source port) nor a node process of a parallel test can take it.
         var started: PeerNetwork?
         for _ in 0..<50 where started == nil {
-            let candidate = try consortium.node("validator-b", port: Int.random(in: 20_000..<32_000))
+            let candidate = try consortium.node("validator-b", port: Int.random(in: 32_000..<32_700))
             do {
                 try await candidate.start()
                 started = candidate
@@ -436,8 +436,25 @@ func socketsOnPort(_ port: Int) -> String {
     let hex = String(format: "%04X", port)
     let rows = text.split(separator: "\n").dropFirst().compactMap { line -> String? in
         let f = line.split(separator: " ")
-        guard f.count > 3, f[1].hasSuffix(":" + hex) else { return nil }
-        return "local \(f[1]) remote \(f[2]) state \(f[3])"
+        guard f.count > 9, f[1].hasSuffix(":" + hex) else { return nil }
+        return "local \(f[1]) remote \(f[2]) state \(f[3]) inode \(f[9]) owner \(socketOwner(inode: String(f[9])))"
     }
     return rows.isEmpty ? "no socket on the port" : rows.joined(separator: "; ")
+}
+
+/// Which process holds a socket inode: this test process, another pid, or unknown.
+func socketOwner(inode: String) -> String {
+    let target = "socket:[\(inode)]"
+    let me = ProcessInfo.processInfo.processIdentifier
+    for pid in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where Int32(pid) != nil {
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+        for fd in fds
+        where (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)")) == target {
+            let cmd =
+                (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8))?
+                .replacingOccurrences(of: "\u{0}", with: " ").prefix(120) ?? ""
+            return Int32(pid) == me ? "this test process (fd \(fd))" : "pid \(pid) \(cmd)"
+        }
+    }
+    return "unknown"
 }

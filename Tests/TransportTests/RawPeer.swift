@@ -53,7 +53,7 @@ struct RawPeer {
     }
 
     /// True once the server closed the connection (within `seconds`).
-    func closed(within seconds: Double = 10) async -> Bool {
+    func closed(within seconds: Double = 30) async -> Bool {
         await eventually(within: seconds) { !channel.isActive }
     }
 }

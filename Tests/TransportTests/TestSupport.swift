@@ -128,8 +128,10 @@ final class LogCapture: Sendable {
 /// Tests that do not assert on logs keep the output readable.
 let quietLogger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 
-/// Polls `condition` every 10 ms until it holds or `seconds` pass; returns whether it held.
-func eventually(within seconds: Double = 10, _ condition: () async throws -> Bool) async rethrows -> Bool {
+/// Polls `condition` every 10 ms until it holds or `seconds` pass; returns whether it held. The
+/// default is generous: in the full suite, node processes, simulator seeds and these tests share
+/// two cores, and a wait only ends early when the condition holds.
+func eventually(within seconds: Double = 30, _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
     while ContinuousClock.now < deadline {
         if try await condition() { return true }
@@ -139,7 +141,7 @@ func eventually(within seconds: Double = 10, _ condition: () async throws -> Boo
 }
 
 /// Reads the next message from `stream` or nil after `seconds`.
-func next(_ stream: InboundMessages, within seconds: Double = 10) async -> InboundMessage? {
+func next(_ stream: InboundMessages, within seconds: Double = 30) async -> InboundMessage? {
     await withTaskGroup(of: InboundMessage?.self) { group in
         group.addTask {
             var iterator = stream.makeAsyncIterator()
