@@ -52,10 +52,10 @@ import Testing
         var caught: [String] = []
         for seed in UInt64(1)...20 {
             let r = Self.run(seed, workload: CreditRulesWorkload(fault: .ignoreRevocations))
-            if !r.safetyViolations.isEmpty {
-                caught = r.safetyViolations
-                break
-            }
+            caught += r.safetyViolations
+            let c3 = caught.contains { $0.hasPrefix("C3:") && $0.contains("revoked") }
+            let c6 = caught.contains { $0.hasPrefix("C6:") && $0.contains("consent.revoked") }
+            if c3 && c6 { break }
         }
         #expect(caught.contains { $0.hasPrefix("C3:") && $0.contains("revoked") }, "\(caught)")
         #expect(caught.contains { $0.hasPrefix("C6:") && $0.contains("consent.revoked") }, "\(caught)")
@@ -91,6 +91,16 @@ import Testing
             ]
         for step in steps { #expect((outcomes[step] ?? 0) > 0, "\(step) never committed") }
         for code in invalidCodes { #expect((outcomes["invalid \(code)"] ?? 0) > 0, "no invalid \(code) committed") }
+    }
+
+    /// Credit seeds that ever failed (docs/simulation-log.md).
+    static let regressions: [UInt64] = [763]
+
+    @Test func creditRegressionSeeds() async {
+        let results = await onOwnThread { Self.regressions.map { CreditRulesWorkloadTests.run($0) } }
+        for r in results {
+            #expect(r.passed, "\(r.safetyViolations.prefix(5)) \(r.livenessFailure ?? "") — replay: \(r.replayCommand)")
+        }
     }
 
     @Test func fourValidatorsCreditSeeds1To20() async { Self.expectCoverage(await Self.check(1...20)) }

@@ -111,7 +111,7 @@ struct MultiProcessTests {
         await h.shutdown()
     }
 
-    @Test func garbageOnThePeerPortIsRefusedAndTheNodeKeepsCommitting() async throws {
+    @Test func garbageAndAnotherCAOnThePeerPortAreRefusedAndTheNodeKeepsCommitting() async throws {
         let h = try await ClusterHarness(validators: 4)
         defer { h.killAll() }
         let peer = try NodeAddress(parsing: h.node("validator-1").peer)
@@ -121,6 +121,28 @@ struct MultiProcessTests {
         ] {
             try sendRaw(payload, host: peer.host, port: peer.port)
         }
+        // A peer whose certificate comes from another consortium's CA, under a real validator's
+        // member id: the TLS handshake fails and the node names the reason.
+        let other = h.dir + "-other-ca"
+        for args in [
+            ["consortium", "init", "--dir", other, "--name", "other", "--suite", "standard"],
+            ["member", "add", "--dir", other, "--name", "validator-2", "--role", "bureau", "--validator"],
+        ] {
+            let status = try await LocalProcess.run(executable: h.binary, arguments: args, logPath: other + ".log")
+            #expect(status == 0, "\(args): see \(other).log")
+        }
+        let member = other + "/members/validator-2/"
+        let handshake = try await LocalProcess.run(
+            executable: "/usr/bin/timeout",
+            arguments: [
+                "20", "openssl", "s_client", "-connect", "\(peer.host):\(peer.port)", "-tls1_3", "-cert",
+                member + "tls.pem", "-key", member + "tls-key.pem",
+            ], logPath: other + "-s_client.log")
+        #expect(handshake != 0 && handshake != 124, "the other CA's peer was not refused (exit \(handshake))")
+        let refused = await h.eventually(timeout: .seconds(20)) {
+            h.logTail("validator-1", bytes: 1 << 20).contains("cert.untrusted_chain")
+        }
+        #expect(refused, "no cert.untrusted_chain in validator-1's log")
         let out = try await h.load(seconds: 2)
         #expect(ClusterHarness.committedCount(out) > 0, "\(out)")
         #expect(LocalProcess.isAlive(h.node("validator-1").pid))
