@@ -46,7 +46,9 @@ struct BenchCommand: AsyncParsableCommand {
             let acks = AckLog(handle: ackHandle)
             let deadline = ContinuousClock.now + .milliseconds(Int(duration * 1000))
             let started = ContinuousClock.now
-            let expiryHeight = await setup.currentHeight() + setup.expiryHorizon
+            let expiry = LoadExpiry(setup: setup, tip: await setup.currentHeight())
+            let refresher = Task { await expiry.follow() }
+            defer { refresher.cancel() }
             if let rate {
                 // Open loop: one request every 1/rate seconds, each in its own task (bounded).
                 let interval = Duration.nanoseconds(Int64(1e9 / max(rate, 0.1)))
@@ -62,7 +64,7 @@ struct BenchCommand: AsyncParsableCommand {
                         let n = i
                         group.addTask {
                             await setup.submitOne(
-                                index: n, expiry: expiryHeight, wait: !noWait, stats: stats, acks: acks)
+                                index: n, expiry: expiry.height, wait: !noWait, stats: stats, acks: acks)
                         }
                         inFlight += 1
                         i += 1
@@ -77,7 +79,7 @@ struct BenchCommand: AsyncParsableCommand {
                             var i = c
                             while ContinuousClock.now < deadline {
                                 await setup.submitOne(
-                                    index: i, expiry: expiryHeight, wait: !noWait, stats: stats, acks: acks)
+                                    index: i, expiry: expiry.height, wait: !noWait, stats: stats, acks: acks)
                                 i += clients
                             }
                         }
@@ -139,6 +141,42 @@ actor LoadStats {
             sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
         }
         return (sent, ok, busy, errors, pct(0.5), pct(0.99), firstError)
+    }
+}
+
+extension LoadSetup {
+    /// The load's own HTTP client, one connection per request in flight: AsyncHTTPClient's shared
+    /// client keeps at most 8 connections per host, which caps a closed loop at 8 requests in
+    /// flight per node whatever `--clients` says. Lives as long as the process.
+    static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 4096)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+}
+
+/// The expiry height a load's next transaction carries: the chain's tip (re-read every second)
+/// plus the setup's horizon, so a long run never signs transactions that are already expired.
+final class LoadExpiry: @unchecked Sendable {
+    private let lock = NSLock()
+    private var tip: UInt64
+    private let setup: LoadSetup
+
+    init(setup: LoadSetup, tip: UInt64) {
+        self.setup = setup
+        self.tip = tip
+    }
+
+    var height: UInt64 { lock.withLock { tip } + setup.expiryHorizon }
+
+    /// Follows the tip until cancelled.
+    func follow() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            let now = await setup.currentHeight()
+            lock.withLock { tip = max(tip, now) }
+        }
     }
 }
 
@@ -265,7 +303,7 @@ struct LoadSetup: Sendable {
             request.headers.add(name: "Authorization", value: "Bearer \(target.token)")
             request.headers.add(name: "Content-Type", value: "application/octet-stream")
             request.body = .bytes(ByteBuffer(bytes: body))
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            let response = try await Self.client.execute(request, timeout: .seconds(30))
             let data = try await response.body.collect(upTo: 1 << 20)
             let elapsed = ContinuousClock.now - start
             let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
