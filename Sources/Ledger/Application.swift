@@ -131,4 +131,13 @@ public protocol Application: Sendable {
 
     /// Executes a block's transactions in order and advances the state.
     mutating func executeBlock(_ context: BlockContext, transactions: [TransactionEnvelope]) -> BlockExecution
+
+    /// The signing key a member's envelopes must verify against in the current state (members'
+    /// keys can rotate), or nil when the application does not track keys and the chain's genesis
+    /// keys apply.
+    func signingKey(of member: MemberID) -> [UInt8]?
+}
+
+extension Application {
+    public func signingKey(of member: MemberID) -> [UInt8]? { nil }
 }

@@ -20,14 +20,71 @@ public struct BlockExecutor: Sendable {
     private var executed: [Hash: (block: Block, stateRoot: Hash)] = [:]
     private let chainID: ChainID
     private let hasher: any ChainHasher
+    private let verifier: any ChainVerifier
+    /// Signing keys of genesis, for applications that do not track keys.
+    private let genesisKeys: [MemberID: [UInt8]]
+    /// Transactions whose envelope signature this node already verified (at admission), with the
+    /// key it verified against: execution skips them when that is still the signer's key.
+    private var verified: [Hash: [UInt8]] = [:]
+    static let verifiedMax = 200_000
 
-    public init(application: any Application, committedHash: Hash, chainID: ChainID, hasher: any ChainHasher) {
+    public init(
+        application: any Application, committedHash: Hash, chainID: ChainID, hasher: any ChainHasher,
+        verifier: any ChainVerifier, genesisKeys: [MemberID: [UInt8]]
+    ) {
         self.committed = application
         self.head = application
         self.committedHash = committedHash
         self.headHash = committedHash
         self.chainID = chainID
         self.hasher = hasher
+        self.verifier = verifier
+        self.genesisKeys = genesisKeys
+    }
+
+    /// Records that `hash`'s envelope signature verified against `key` (bounded: the memory is
+    /// dropped when full, which only costs re-verification).
+    public mutating func noteVerified(_ hash: Hash, key: [UInt8]) {
+        if verified.count >= Self.verifiedMax { verified.removeAll(keepingCapacity: true) }
+        verified[hash] = key
+    }
+
+    /// Runs `block` on `app`. Every envelope signature is checked first against the signer's key
+    /// in the state the block executes on (the application's, else genesis'): a transaction a
+    /// member did not sign, which a faulty leader could put in a block, is recorded as rejected
+    /// (`tx.bad_signature`, `tx.unknown_signer`) and not executed. Deterministic, so every honest
+    /// replica reaches the same results and state root.
+    static func run(
+        _ app: inout any Application, _ block: Block, forget: Bool, verified: inout [Hash: [UInt8]],
+        chainID: ChainID, hasher: any ChainHasher, verifier: any ChainVerifier, genesisKeys: [MemberID: [UInt8]]
+    ) -> BlockExecution {
+        let context = Self.context(block, chainID: chainID)
+        var refusals: [TransactionResult?] = []
+        refusals.reserveCapacity(block.transactions.count)
+        for tx in block.transactions {
+            guard let key = app.signingKey(of: tx.signer) ?? genesisKeys[tx.signer] else {
+                refusals.append(TransactionResult(code: "tx.unknown_signer", detail: "the signer is not a member"))
+                continue
+            }
+            let hash = tx.hash(using: hasher)
+            if verified[hash] == key {
+                if forget { verified[hash] = nil }
+                refusals.append(nil)
+                continue
+            }
+            let ok = tx.verifySignature(with: verifier, chainID: chainID, publicKey: key)
+            refusals.append(ok ? nil : TransactionResult(code: "tx.bad_signature", detail: "envelope signature"))
+        }
+        guard refusals.contains(where: { $0 != nil }) else {
+            return app.executeBlock(context, transactions: block.transactions)
+        }
+        let admitted = zip(block.transactions, refusals).filter { $0.1 == nil }.map(\.0)
+        var execution = app.executeBlock(context, transactions: admitted)
+        var results = execution.results.makeIterator()
+        execution.results = refusals.map { refusal in
+            refusal ?? results.next() ?? TransactionResult(code: "internal.result_missing")
+        }
+        return execution
     }
 
     public var committedStateRoot: Hash { committed.stateRoot }
@@ -55,11 +112,15 @@ public struct BlockExecutor: Sendable {
             head = committed
             headHash = committedHash
             for b in path.reversed() {
-                _ = head.executeBlock(Self.context(b, chainID: chainID), transactions: b.transactions)
+                _ = Self.run(
+                    &head, b, forget: false, verified: &verified, chainID: chainID, hasher: hasher, verifier: verifier,
+                    genesisKeys: genesisKeys)
                 headHash = b.hash(using: hasher)
             }
         }
-        let result = head.executeBlock(Self.context(block, chainID: chainID), transactions: block.transactions)
+        let result = Self.run(
+            &head, block, forget: false, verified: &verified, chainID: chainID, hasher: hasher, verifier: verifier,
+            genesisKeys: genesisKeys)
         headHash = hash
         executed[hash] = (block, result.stateRoot)
         return (result.stateRoot, result.validatorUpdates)
@@ -68,7 +129,9 @@ public struct BlockExecutor: Sendable {
     /// Executes a committed block on the committed copy (blocks arrive in height order).
     public mutating func commit(_ block: Block, hash: Hash) -> BlockExecution {
         precondition(block.header.parentHash == committedHash, "commit out of order")
-        let result = committed.executeBlock(Self.context(block, chainID: chainID), transactions: block.transactions)
+        let result = Self.run(
+            &committed, block, forget: true, verified: &verified, chainID: chainID, hasher: hasher, verifier: verifier,
+            genesisKeys: genesisKeys)
         committedHash = hash
         // Forget speculative executions at or below the committed height (their branch is dead or
         // committed now).

@@ -120,7 +120,8 @@ struct RecoveredChain: Sendable {
     static func recover(chain: ChainContext, stores: NodeStores, logger: Logger) throws -> RecoveredChain {
         let app = try ApplicationFactory.make(genesis: chain.genesis, suite: CryptoSuites.suite(chain.suite))
         var executor = BlockExecutor(
-            application: app, committedHash: chain.genesisHash, chainID: chain.chainID, hasher: chain.hasher)
+            application: app, committedHash: chain.genesisHash, chainID: chain.chainID, hasher: chain.hasher,
+            verifier: chain.verifier, genesisKeys: chain.memberKeys)
         var tip = ChainTip(
             block: chain.genesisBlock, certificate: QuorumCertificate.genesis(chain.genesisHash),
             stateRoot: app.stateRoot, schedule: chain.genesisSchedule)

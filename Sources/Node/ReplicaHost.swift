@@ -159,6 +159,9 @@ public actor ReplicaHost {
             switch v {
             case .accepted(let h):
                 fresh.append(tx.envelope)
+                // Verified at admission against the genesis key; execution skips it while that is
+                // still the signer's key.
+                if let key = chain.memberKeys[tx.envelope.signer] { executor.noteVerified(h, key: key) }
                 if local {
                     if admittedAt.count < 100_000 { admittedAt[h] = .now }
                     gossipOutbox.append(tx.envelope)

@@ -138,7 +138,9 @@ struct MultiProcessTests {
                 "20", "openssl", "s_client", "-connect", "\(peer.host):\(peer.port)", "-tls1_3", "-cert",
                 member + "tls.pem", "-key", member + "tls-key.pem",
             ], logPath: other + "-s_client.log")
-        #expect(handshake != 0 && handshake != 124, "the other CA's peer was not refused (exit \(handshake))")
+        // In TLS 1.3 the client may finish its side before the server checks its certificate, so
+        // s_client's exit code says little; the node's log says why it refused.
+        #expect(handshake != 124, "s_client hung: the node neither refused nor closed")
         let refused = await h.eventually(timeout: .seconds(20)) {
             h.logTail("validator-1", bytes: 1 << 20).contains("cert.untrusted_chain")
         }
