@@ -4,6 +4,7 @@ import ChainCrypto
 import CreditRules
 import Foundation
 import Ledger
+import Storage
 
 #if canImport(Glibc)
     import Glibc
@@ -29,9 +30,22 @@ struct BenchApplyCommand: ParsableCommand {
     @Option(help: "Suite: standard or gm.")
     var suite = "standard"
 
+    @Option(
+        help:
+            "Also apply every block's writes and results to a node state store (SQLite) in this directory, as a node does at commit, and report that apply separately."
+    )
+    var stateStore: String?
+
     func run() throws {
         guard let suiteID = SuiteID(name: suite) else { throw ValidationError("unknown suite \(suite)") }
         var bench = try CreditBench(suite: CryptoSuites.suite(suiteID))
+        if let dir = stateStore {
+            let path = absolutePath(dir) + "/state.sqlite"
+            if FileManager.default.fileExists(atPath: path) {
+                throw ValidationError("\(path) exists; give an empty directory")
+            }
+            bench.store = try StateStore(path: path)
+        }
         print(
             "suite \(suite), prefilling \(subjects) subjects (CPU time of the executing thread; wall time in brackets)")
         func report(_ what: String, _ count: Int, _ cpu: Double, _ wall: Double, _ unit: String) {
@@ -44,17 +58,42 @@ struct BenchApplyCommand: ParsableCommand {
         let prefill = bench.publish(subjects: 0..<subjects, itemsPerTransaction: 1000, transactionsPerBlock: 10)
         report("prefill, batches of 1000", subjects, prefill, bench.wallSeconds, "commitments")
         print("state entries: \(bench.app.state.count)")
+        if bench.store != nil {
+            print(
+                String(
+                    format: "  node apply of the prefill: %.2f s = %.0f commitments/s", bench.applySeconds,
+                    Double(subjects) / bench.applySeconds))
+            bench.applySeconds = 0
+        }
         let n = blockSize * blocks
         var rng = SystemRandomNumberGenerator()
         bench.wallSeconds = 0
         let single = bench.publishNewRecords(
             count: n, itemsPerTransaction: 1, transactionsPerBlock: blockSize, subjects: subjects, using: &rng)
         report("single-commitment transactions, \(blockSize) per block", n, single, bench.wallSeconds, "commitments")
+        if bench.store != nil {
+            print(
+                String(
+                    format:
+                        "  node apply of those blocks (SQLite transaction per block, synchronous=normal): %.2f s = %.0f commitments/s; execution + apply %.0f commitments/s",
+                    bench.applySeconds, Double(n) / bench.applySeconds,
+                    Double(n) / (bench.wallSeconds + bench.applySeconds)))
+            bench.applySeconds = 0
+        }
         bench.wallSeconds = 0
         let batched = bench.publishNewRecords(
             count: n, itemsPerTransaction: 100, transactionsPerBlock: max(1, blockSize / 100), subjects: subjects,
             using: &rng)
         report("100-commitment batches", n, batched, bench.wallSeconds, "commitments")
+        if bench.store != nil {
+            print(
+                String(
+                    format:
+                        "  node apply of those blocks: %.2f s = %.0f commitments/s; execution + apply %.0f commitments/s",
+                    bench.applySeconds, Double(n) / bench.applySeconds,
+                    Double(n) / (bench.wallSeconds + bench.applySeconds)))
+            bench.applySeconds = 0
+        }
         let orders = try bench.orders(
             count: n / 4, transactionsPerBlock: blockSize / 4, subjects: subjects, using: &rng)
         report("orders (consent check, listing, points, audit)", n / 4, orders.placing, orders.wall, "orders")
@@ -133,6 +172,10 @@ struct CreditBench {
     }
 
     var wallSeconds = 0.0
+    /// The node's state store, when the apply is measured too (`--state-store`).
+    var store: StateStore?
+    /// Wall seconds spent in `StateStore.apply` (one SQLite transaction per block).
+    var applySeconds = 0.0
 
     /// Executes one block; returns the CPU seconds spent in `executeBlock` (state root included)
     /// and adds the wall time to `wallSeconds`.
@@ -148,6 +191,19 @@ struct CreditBench {
         wallSeconds += Double(DispatchTime.now().uptimeNanoseconds - wall) / 1e9
         if let bad = exec.results.first(where: { !$0.isOK }) {
             fatalError("benchmark transaction failed: \(bad.code) \(bad.detail)")
+        }
+        if let store {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let applied = zip(txs, exec.results).map {
+                StateStore.AppliedTransaction(hash: $0.hash(using: suite.hasher), result: $1)
+            }
+            do {
+                try store.apply(
+                    height: Height(height), stateRoot: exec.stateRoot, writes: exec.writes, transactions: applied)
+            } catch {
+                fatalError("state store apply failed: \(error)")
+            }
+            applySeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         }
         return elapsed
     }
