@@ -54,6 +54,17 @@ struct BenchApplyCommand: ParsableCommand {
                     format: "%@: %d in %.2f s [%.2f s] = %.0f %@/s [%.0f]", what, count, cpu, wall, Double(count) / cpu,
                     unit, Double(count) / wall))
         }
+        /// The node's apply of the last scenario's blocks (with `--state-store`), then reset.
+        func reportApply(_ bench: inout CreditBench, _ n: Int) {
+            guard bench.store != nil else { return }
+            print(
+                String(
+                    format:
+                        "  node apply of those blocks (SQLite transaction per block, synchronous=normal): %.2f s = %.0f commitments/s; execution + apply %.0f commitments/s",
+                    bench.applySeconds, Double(n) / bench.applySeconds,
+                    Double(n) / (bench.wallSeconds + bench.applySeconds)))
+            bench.applySeconds = 0
+        }
         bench.wallSeconds = 0
         let prefill = bench.publish(subjects: 0..<subjects, itemsPerTransaction: 1000, transactionsPerBlock: 10)
         report("prefill, batches of 1000", subjects, prefill, bench.wallSeconds, "commitments")
@@ -71,29 +82,13 @@ struct BenchApplyCommand: ParsableCommand {
         let single = bench.publishNewRecords(
             count: n, itemsPerTransaction: 1, transactionsPerBlock: blockSize, subjects: subjects, using: &rng)
         report("single-commitment transactions, \(blockSize) per block", n, single, bench.wallSeconds, "commitments")
-        if bench.store != nil {
-            print(
-                String(
-                    format:
-                        "  node apply of those blocks (SQLite transaction per block, synchronous=normal): %.2f s = %.0f commitments/s; execution + apply %.0f commitments/s",
-                    bench.applySeconds, Double(n) / bench.applySeconds,
-                    Double(n) / (bench.wallSeconds + bench.applySeconds)))
-            bench.applySeconds = 0
-        }
+        reportApply(&bench, n)
         bench.wallSeconds = 0
         let batched = bench.publishNewRecords(
             count: n, itemsPerTransaction: 100, transactionsPerBlock: max(1, blockSize / 100), subjects: subjects,
             using: &rng)
         report("100-commitment batches", n, batched, bench.wallSeconds, "commitments")
-        if bench.store != nil {
-            print(
-                String(
-                    format:
-                        "  node apply of those blocks: %.2f s = %.0f commitments/s; execution + apply %.0f commitments/s",
-                    bench.applySeconds, Double(n) / bench.applySeconds,
-                    Double(n) / (bench.wallSeconds + bench.applySeconds)))
-            bench.applySeconds = 0
-        }
+        reportApply(&bench, n)
         let orders = try bench.orders(
             count: n / 4, transactionsPerBlock: blockSize / 4, subjects: subjects, using: &rng)
         report("orders (consent check, listing, points, audit)", n / 4, orders.placing, orders.wall, "orders")

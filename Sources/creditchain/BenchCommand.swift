@@ -156,6 +156,19 @@ extension LoadSetup {
     }()
 }
 
+/// Nodes re-read their token file about once a second: waits (up to ~5 s) until `api` accepts a
+/// token just created in the node's data directory.
+func waitUntilAccepted(token: String, api: String) async {
+    for _ in 0..<50 {
+        var request = HTTPClientRequest(url: api + "/v1/transactions/" + String(repeating: "0", count: 64))
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        if let r = try? await HTTPClient.shared.execute(request, timeout: .seconds(2)), r.status.code != 401 {
+            return
+        }
+        try? await Task.sleep(for: .milliseconds(100))
+    }
+}
+
 /// The expiry height a load's next transaction carries: the chain's tip (re-read every second)
 /// plus the setup's horizon, so a long run never signs transactions that are already expired.
 final class LoadExpiry: @unchecked Sendable {
@@ -242,18 +255,9 @@ struct LoadSetup: Sendable {
         self.publishers = publishers
     }
 
-    /// Nodes re-read their token file about once a second: wait until every new token is accepted.
+    /// Waits until every target's new token is accepted.
     func waitForTokens() async {
-        for t in targets {
-            for _ in 0..<50 {
-                var request = HTTPClientRequest(url: t.api + "/v1/transactions/" + String(repeating: "0", count: 64))
-                request.headers.add(name: "Authorization", value: "Bearer \(t.token)")
-                if let r = try? await HTTPClient.shared.execute(request, timeout: .seconds(2)), r.status.code != 401 {
-                    break
-                }
-                try? await Task.sleep(for: .milliseconds(100))
-            }
-        }
+        for t in targets { await waitUntilAccepted(token: t.token, api: t.api) }
     }
 
     func currentHeight() async -> UInt64 {

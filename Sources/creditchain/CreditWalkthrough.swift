@@ -115,7 +115,7 @@ struct CreditWalkthrough: Sendable {
         let source = try actor(sourceMember)
         let bank = try actor(bankMember)
         let supervisor = try actor(supervisorMember)
-        for a in [registrar, source, bank, supervisor] { await waitForToken(a) }
+        for a in [registrar, source, bank, supervisor] { await waitUntilAccepted(token: a.token, api: a.api) }
         let section = try CreditApplicationSection.decode(genesis.application.parameters)
         var heights: [UInt64] = []
 
@@ -341,18 +341,6 @@ struct CreditWalkthrough: Sendable {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         return try decoder.decode(T.self, from: Data(buffer: body))
-    }
-
-    /// Nodes re-read their token file about once a second.
-    func waitForToken(_ a: Actor) async {
-        for _ in 0..<50 {
-            var request = HTTPClientRequest(url: a.api + "/v1/transactions/" + String(repeating: "0", count: 64))
-            request.headers.add(name: "Authorization", value: "Bearer \(a.token)")
-            if let r = try? await HTTPClient.shared.execute(request, timeout: .seconds(2)), r.status.code != 401 {
-                return
-            }
-            try? await Task.sleep(for: .milliseconds(100))
-        }
     }
 
     struct OrderDoc: Decodable {

@@ -84,8 +84,10 @@ struct SimulateCommand: ParsableCommand {
         if verbose {
             for (outcome, n) in outcomes.sorted(by: { $0.key < $1.key }) { print("  \(outcome): \(n)") }
         }
+        print("app: \(application.rawValue)")
+        // The last line, in the form scripts read.
         print(
-            "app: \(application.rawValue), seeds: \(seeds), safety violations: \(safety), liveness failures: \(liveness), committed heights: \(heights)"
+            "seeds: \(seeds), safety violations: \(safety), liveness failures: \(liveness), committed heights: \(heights)"
         )
         if safety > 0 || liveness > 0 { throw ExitCode(1) }
     }
