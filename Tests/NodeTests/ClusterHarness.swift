@@ -52,6 +52,11 @@ final class ClusterHarness: @unchecked Sendable {
                 "--base-port", "\(basePort)", "--timeout", "120", "--application", application,
             ], logPath: dir + "-cluster-up.log")
         guard status == 0 else {
+            // Stop the nodes that did start (cluster.json is written before the health wait), so a
+            // failed start leaves no process behind.
+            for n in (try? ClusterManifest.load(dir: dir))?.nodes ?? [] where n.pid > 0 {
+                LocalProcess.signal(n.pid, SIGKILL)
+            }
             let log = (try? String(contentsOfFile: dir + "-cluster-up.log", encoding: .utf8)) ?? ""
             throw NodeError(code: "test.cluster_up_failed", reason: "cluster up exited \(status): \(log.suffix(2000))")
         }
