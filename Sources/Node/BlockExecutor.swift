@@ -1,5 +1,6 @@
 import ChainCore
 import Ledger
+import Storage
 
 /// Runs the application for one replica, in two copies:
 ///
@@ -18,11 +19,7 @@ public struct BlockExecutor: Sendable {
     private var headHash: Hash
     /// Uncommitted blocks executed on the head, by hash: block and its post-state root.
     private var executed: [Hash: (block: Block, stateRoot: Hash)] = [:]
-    private let chainID: ChainID
-    private let hasher: any ChainHasher
-    private let verifier: any ChainVerifier
-    /// Signing keys of genesis, for applications that do not track keys.
-    private let genesisKeys: [MemberID: [UInt8]]
+    private let runner: Runner
     /// Transactions whose envelope signature this node already verified (at admission), with the
     /// key it verified against: execution skips them when that is still the signer's key.
     private var verified: [Hash: [UInt8]] = [:]
@@ -36,10 +33,7 @@ public struct BlockExecutor: Sendable {
         self.head = application
         self.committedHash = committedHash
         self.headHash = committedHash
-        self.chainID = chainID
-        self.hasher = hasher
-        self.verifier = verifier
-        self.genesisKeys = genesisKeys
+        self.runner = Runner(chainID: chainID, hasher: hasher, verifier: verifier, genesisKeys: genesisKeys)
     }
 
     /// Records that `hash`'s envelope signature verified against `key` (bounded: the memory is
@@ -49,42 +43,51 @@ public struct BlockExecutor: Sendable {
         verified[hash] = key
     }
 
-    /// Runs `block` on `app`. Every envelope signature is checked first against the signer's key
-    /// in the state the block executes on (the application's, else genesis'): a transaction a
-    /// member did not sign, which a faulty leader could put in a block, is recorded as rejected
-    /// (`tx.bad_signature`, `tx.unknown_signer`) and not executed. Deterministic, so every honest
-    /// replica reaches the same results and state root.
-    static func run(
-        _ app: inout any Application, _ block: Block, forget: Bool, verified: inout [Hash: [UInt8]],
-        chainID: ChainID, hasher: any ChainHasher, verifier: any ChainVerifier, genesisKeys: [MemberID: [UInt8]]
-    ) -> BlockExecution {
-        let context = Self.context(block, chainID: chainID)
-        var refusals: [TransactionResult?] = []
-        refusals.reserveCapacity(block.transactions.count)
-        for tx in block.transactions {
-            guard let key = app.signingKey(of: tx.signer) ?? genesisKeys[tx.signer] else {
-                refusals.append(TransactionResult(code: "tx.unknown_signer", detail: "the signer is not a member"))
-                continue
+    /// What runs a block: the chain, its primitives and the genesis keys.
+    struct Runner: Sendable {
+        let chainID: ChainID
+        let hasher: any ChainHasher
+        let verifier: any ChainVerifier
+        /// Signing keys of genesis, for applications that do not track keys.
+        let genesisKeys: [MemberID: [UInt8]]
+
+        /// Runs `block` on `app` and returns its execution and the hashes of its transactions.
+        /// Every envelope signature is checked first against the signer's key in the state the
+        /// block executes on (the application's, else genesis'): a transaction a member did not
+        /// sign, which a faulty leader could put in a block, is recorded as rejected
+        /// (`tx.bad_signature`, `tx.unknown_signer`) and not executed. Deterministic, so every
+        /// honest replica reaches the same results and state root.
+        func run(_ app: inout any Application, _ block: Block, forget: Bool, verified: inout [Hash: [UInt8]])
+            -> (execution: BlockExecution, transactionHashes: [Hash])
+        {
+            let context = BlockExecutor.context(block, chainID: chainID)
+            let hashes = block.transactions.map { $0.hash(using: hasher) }
+            var refusals: [TransactionResult?] = []
+            refusals.reserveCapacity(block.transactions.count)
+            for (tx, hash) in zip(block.transactions, hashes) {
+                guard let key = app.signingKey(of: tx.signer) ?? genesisKeys[tx.signer] else {
+                    refusals.append(TransactionResult(code: "tx.unknown_signer", detail: "the signer is not a member"))
+                    continue
+                }
+                if verified[hash] == key {
+                    if forget { verified[hash] = nil }
+                    refusals.append(nil)
+                    continue
+                }
+                let ok = tx.verifySignature(with: verifier, chainID: chainID, publicKey: key)
+                refusals.append(ok ? nil : TransactionResult(code: "tx.bad_signature", detail: "envelope signature"))
             }
-            let hash = tx.hash(using: hasher)
-            if verified[hash] == key {
-                if forget { verified[hash] = nil }
-                refusals.append(nil)
-                continue
+            guard refusals.contains(where: { $0 != nil }) else {
+                return (app.executeBlock(context, transactions: block.transactions), hashes)
             }
-            let ok = tx.verifySignature(with: verifier, chainID: chainID, publicKey: key)
-            refusals.append(ok ? nil : TransactionResult(code: "tx.bad_signature", detail: "envelope signature"))
+            let admitted = zip(block.transactions, refusals).filter { $0.1 == nil }.map(\.0)
+            var execution = app.executeBlock(context, transactions: admitted)
+            var results = execution.results.makeIterator()
+            execution.results = refusals.map { refusal in
+                refusal ?? results.next() ?? TransactionResult(code: "internal.result_missing")
+            }
+            return (execution, hashes)
         }
-        guard refusals.contains(where: { $0 != nil }) else {
-            return app.executeBlock(context, transactions: block.transactions)
-        }
-        let admitted = zip(block.transactions, refusals).filter { $0.1 == nil }.map(\.0)
-        var execution = app.executeBlock(context, transactions: admitted)
-        var results = execution.results.makeIterator()
-        execution.results = refusals.map { refusal in
-            refusal ?? results.next() ?? TransactionResult(code: "internal.result_missing")
-        }
-        return execution
     }
 
     public var committedStateRoot: Hash { committed.stateRoot }
@@ -112,26 +115,21 @@ public struct BlockExecutor: Sendable {
             head = committed
             headHash = committedHash
             for b in path.reversed() {
-                _ = Self.run(
-                    &head, b, forget: false, verified: &verified, chainID: chainID, hasher: hasher, verifier: verifier,
-                    genesisKeys: genesisKeys)
-                headHash = b.hash(using: hasher)
+                _ = runner.run(&head, b, forget: false, verified: &verified)
+                headHash = b.hash(using: runner.hasher)
             }
         }
-        let result = Self.run(
-            &head, block, forget: false, verified: &verified, chainID: chainID, hasher: hasher, verifier: verifier,
-            genesisKeys: genesisKeys)
+        let result = runner.run(&head, block, forget: false, verified: &verified).execution
         headHash = hash
         executed[hash] = (block, result.stateRoot)
         return (result.stateRoot, result.validatorUpdates)
     }
 
-    /// Executes a committed block on the committed copy (blocks arrive in height order).
-    public mutating func commit(_ block: Block, hash: Hash) -> BlockExecution {
+    /// Executes a committed block on the committed copy (blocks arrive in height order); returns
+    /// its execution and its transactions' hashes (for the state store's transaction index).
+    public mutating func commit(_ block: Block, hash: Hash) -> (execution: BlockExecution, transactionHashes: [Hash]) {
         precondition(block.header.parentHash == committedHash, "commit out of order")
-        let result = Self.run(
-            &committed, block, forget: true, verified: &verified, chainID: chainID, hasher: hasher, verifier: verifier,
-            genesisKeys: genesisKeys)
+        let result = runner.run(&committed, block, forget: true, verified: &verified)
         committedHash = hash
         // Forget speculative executions at or below the committed height (their branch is dead or
         // committed now).
@@ -151,5 +149,28 @@ public struct BlockExecutor: Sendable {
         head = committed
         headHash = committedHash
         executed = [:]
+    }
+}
+
+extension StateStore {
+    /// Records a committed block's execution as a node does at commit: its writes, post-state root
+    /// and per-transaction results, in one database transaction.
+    public func record(_ execution: BlockExecution, transactionHashes: [Hash], at height: Height) throws {
+        try apply(
+            height: height, stateRoot: execution.stateRoot, writes: execution.writes,
+            transactions: zip(transactionHashes, execution.results).map {
+                AppliedTransaction(hash: $0, result: $1)
+            })
+    }
+}
+
+extension ValidatorSchedule {
+    /// The schedule with a block's validator-set updates added (each from its effective height).
+    func adding(_ updates: [ValidatorSetUpdate]) -> ValidatorSchedule {
+        var schedule = self
+        for u in updates {
+            if let set = try? ValidatorSet(u.validators) { schedule.add(set, from: u.effectiveHeight) }
+        }
+        return schedule
     }
 }

@@ -71,10 +71,7 @@ public enum BlockSync {
                 )
             }
             let hash = sb.block.hash(using: chain.hasher)
-            let execution = scratch.commit(sb.block, hash: hash)
-            for u in execution.validatorUpdates {
-                if let set = try? ValidatorSet(u.validators) { schedule.add(set, from: u.effectiveHeight) }
-            }
+            schedule = schedule.adding(scratch.commit(sb.block, hash: hash).execution.validatorUpdates)
             headers.append(header)
             if let cc = sb.commitCertificate {
                 let set = schedule.set(at: cc.certificate.height)

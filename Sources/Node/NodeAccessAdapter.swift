@@ -119,8 +119,6 @@ public struct NodeAccessAdapter: NodeAccess {
             canonical: Hex.encode(qc.canonicalBytes))
         return BlockView(
             height: h.height.value, hash: sb.block.hash(using: hasher).hex, header: header, commitCertificate: cert,
-            transactions: sb.block.transactions.map {
-                hasher.hash(TransactionEnvelope.hashDomain, $0.canonicalBytes).hex
-            })
+            transactions: sb.block.transactions.map { $0.hash(using: hasher).hex })
     }
 }

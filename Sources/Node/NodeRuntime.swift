@@ -140,23 +140,11 @@ struct RecoveredChain: Sendable {
                     code: "storage.divergent_block", reason: "stored block \(h) does not extend the replayed chain")
             }
             let hash = sb.block.hash(using: chain.hasher)
-            let execution = executor.commit(sb.block, hash: hash)
-            let txHashes = sb.block.transactions.map {
-                chain.hasher.hash(TransactionEnvelope.hashDomain, $0.canonicalBytes)
-            }
-            if h > applied {
-                try stores.state.apply(
-                    height: h, stateRoot: execution.stateRoot, writes: execution.writes,
-                    transactions: zip(txHashes, execution.results).map {
-                        StateStore.AppliedTransaction(hash: $0, result: $1)
-                    })
-            }
-            var schedule = tip.schedule
-            for u in execution.validatorUpdates {
-                if let set = try? ValidatorSet(u.validators) { schedule.add(set, from: u.effectiveHeight) }
-            }
+            let (execution, txHashes) = executor.commit(sb.block, hash: hash)
+            if h > applied { try stores.state.record(execution, transactionHashes: txHashes, at: h) }
             tip = ChainTip(
-                block: sb.block, certificate: sb.certificate, stateRoot: execution.stateRoot, schedule: schedule)
+                block: sb.block, certificate: sb.certificate, stateRoot: execution.stateRoot,
+                schedule: tip.schedule.adding(execution.validatorUpdates))
             tipHash = hash
             if last.value - h.value < 256 { recent.append((h, txHashes, sb.block.transactions)) }
             h = h.next

@@ -327,28 +327,18 @@ public actor ReplicaHost {
         metrics.fsyncDuration.record(ContinuousClock.now - syncStart)
         for (sb, hash) in appended {
             let execStart = ContinuousClock.now
-            let execution = executor.commit(sb.block, hash: hash)
-            let txHashes = sb.block.transactions.map {
-                chain.hasher.hash(TransactionEnvelope.hashDomain, $0.canonicalBytes)
-            }
+            let (execution, txHashes) = executor.commit(sb.block, hash: hash)
             if sb.height > stateApplied {
                 do {
-                    try stores.state.apply(
-                        height: sb.height, stateRoot: execution.stateRoot, writes: execution.writes,
-                        transactions: zip(txHashes, execution.results).map {
-                            StateStore.AppliedTransaction(hash: $0, result: $1)
-                        })
+                    try stores.state.record(execution, transactionHashes: txHashes, at: sb.height)
                 } catch {
                     throw NodeError(code: "storage.state_apply_failed", reason: "\(error)")
                 }
                 stateApplied = sb.height
             }
-            var schedule = tip.schedule
-            for u in execution.validatorUpdates {
-                if let set = try? ValidatorSet(u.validators) { schedule.add(set, from: u.effectiveHeight) }
-            }
             tip = ChainTip(
-                block: sb.block, certificate: sb.certificate, stateRoot: execution.stateRoot, schedule: schedule)
+                block: sb.block, certificate: sb.certificate, stateRoot: execution.stateRoot,
+                schedule: tip.schedule.adding(execution.validatorUpdates))
             tipHash = hash
             mempool.committed(txHashes, envelopes: sb.block.transactions, at: sb.height)
             metrics.blockExecution.record(ContinuousClock.now - execStart)

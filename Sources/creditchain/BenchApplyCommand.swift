@@ -4,6 +4,7 @@ import ChainCrypto
 import CreditRules
 import Foundation
 import Ledger
+import Node
 import Storage
 
 #if canImport(Glibc)
@@ -189,12 +190,9 @@ struct CreditBench {
         }
         if let store {
             let start = DispatchTime.now().uptimeNanoseconds
-            let applied = zip(txs, exec.results).map {
-                StateStore.AppliedTransaction(hash: $0.hash(using: suite.hasher), result: $1)
-            }
             do {
-                try store.apply(
-                    height: Height(height), stateRoot: exec.stateRoot, writes: exec.writes, transactions: applied)
+                try store.record(
+                    exec, transactionHashes: txs.map { $0.hash(using: suite.hasher) }, at: Height(height))
             } catch {
                 fatalError("state store apply failed: \(error)")
             }

@@ -40,12 +40,12 @@ struct BlockExecutorTests {
         let stranger = try put(mallory, as: member("mallory"), key: 3)
         let mixed = block([good, forged, stranger], parent: genesisHash)
         var a = executor(genesisHash)
-        let execution = a.commit(mixed, hash: mixed.hash(using: TestSHA256()))
+        let execution = a.commit(mixed, hash: mixed.hash(using: TestSHA256())).execution
         #expect(execution.results.map(\.code) == ["ok", "tx.bad_signature", "tx.unknown_signer"])
         // The state is exactly that of the one genuine transaction.
         var b = executor(genesisHash)
         let onlyGood = block([good], parent: genesisHash)
-        let reference = b.commit(onlyGood, hash: onlyGood.hash(using: TestSHA256()))
+        let reference = b.commit(onlyGood, hash: onlyGood.hash(using: TestSHA256())).execution
         #expect(execution.stateRoot == reference.stateRoot)
         #expect(execution.stateRoot != KeyValueTestApplication(hasher: TestSHA256()).stateRoot)
     }
@@ -57,6 +57,6 @@ struct BlockExecutorTests {
         // Noted as verified under another key than Alice's: still checked, still refused.
         var e = executor(genesisHash)
         e.noteVerified(forged.hash(using: TestSHA256()), key: mallory.publicKey)
-        #expect(e.commit(b, hash: b.hash(using: TestSHA256())).results.map(\.code) == ["tx.bad_signature"])
+        #expect(e.commit(b, hash: b.hash(using: TestSHA256())).execution.results.map(\.code) == ["tx.bad_signature"])
     }
 }
