@@ -54,6 +54,18 @@ public struct CreditApplicationSection: Codable, Sendable, Equatable {
         return CreditApplicationSection(catalog: types, sourcePublishers: publishers, points: points)
     }
 
+    /// The catalog types whose source `member` publishes.
+    public func types(publishedBy member: MemberID) -> [DataType] {
+        let sources = Set(sourcePublishers.filter { $0.member == member }.map(\.source))
+        return catalog.filter { sources.contains($0.source) }
+    }
+
+    /// The credit rules' role of a chain member (`data-source` in the consortium files,
+    /// `data_source` in the rules), or nil when the rules have no such role.
+    public static func creditRole(of member: GenesisMember) -> CreditRules.MemberRole? {
+        CreditRules.MemberRole(name: member.role.replacingOccurrences(of: "-", with: "_"))
+    }
+
     /// As genesis stores it: a JSON value with snake_case keys.
     public func jsonValue() throws -> JSONValue {
         let encoder = JSONEncoder()
@@ -78,7 +90,7 @@ public struct CreditApplicationSection: Codable, Sendable, Equatable {
     public func creditGenesis(members: [GenesisMember], hasher: any ChainHasher) throws -> CreditGenesis {
         var creditMembers: [Member] = []
         for m in members {
-            guard let role = CreditRules.MemberRole(name: m.role.replacingOccurrences(of: "-", with: "_")) else {
+            guard let role = Self.creditRole(of: m) else {
                 throw NodeError(code: "genesis.bad_role", reason: "member \(m.id): unknown role \(m.role)")
             }
             guard let encryptionKey = Hex.decode(m.encryptionKey) else {

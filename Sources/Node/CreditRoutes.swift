@@ -27,7 +27,7 @@ public struct CreditRoutes: APIRouteProvider {
         guard service.chain.genesis.application.name == CreditApplicationSection.applicationName else { return nil }
         let member = try MemberID(service.config.member)
         guard let entry = service.chain.genesis.member(member),
-            let role = CreditRules.MemberRole(name: entry.role.replacingOccurrences(of: "-", with: "_"))
+            let role = CreditApplicationSection.creditRole(of: entry)
         else { throw NodeError(code: "config.unknown_member", reason: "\(member) is not a genesis member") }
         return CreditRoutes(state: service.stores.state, member: member, role: role)
     }

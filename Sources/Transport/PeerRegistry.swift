@@ -78,9 +78,9 @@ final class PeerRegistry: Sendable {
         var pending: [UInt64: PendingRequest] = [:]
         var nextRequestID: UInt64 = 1
         var nextConnectionID: UInt64 = 1
-        var inboundConnections = 0
-        /// Every accepted connection until it closes, authenticated or not: shutdown closes them
-        /// all (one still in its handshake would otherwise outlive the listener).
+        /// Every accepted connection until it closes, authenticated or not: counted against
+        /// `maxConnections`, and closed by shutdown (one still in its handshake would otherwise
+        /// outlive the listener).
         var acceptedChannels: [ObjectIdentifier: any Channel] = [:]
         /// Messages (and their bytes) yielded to `inbound` and not yet taken by the node.
         var pendingInboundMessages = 0
@@ -124,11 +124,10 @@ final class PeerRegistry: Sendable {
     /// else the number of refusals so far (the caller logs the first and every 1000th, not a flood).
     func reserveInbound(_ channel: any Channel) -> Int? {
         state.withLockedValue { s in
-            guard !s.shuttingDown, s.inboundConnections < limits.maxConnections else {
+            guard !s.shuttingDown, s.acceptedChannels.count < limits.maxConnections else {
                 s.metrics.connectionsRefusedAtLimit += 1
                 return s.metrics.connectionsRefusedAtLimit
             }
-            s.inboundConnections += 1
             s.metrics.connectionsAccepted += 1
             s.acceptedChannels[ObjectIdentifier(channel)] = channel
             return nil
@@ -136,10 +135,7 @@ final class PeerRegistry: Sendable {
     }
 
     func releaseInbound(_ channel: any Channel) {
-        state.withLockedValue { s in
-            s.inboundConnections -= 1
-            s.acceptedChannels[ObjectIdentifier(channel)] = nil
-        }
+        state.withLockedValue { s in s.acceptedChannels[ObjectIdentifier(channel)] = nil }
     }
 
     func count(_ update: (inout TransportMetrics) -> Void) { state.withLockedValue { update(&$0.metrics) } }

@@ -73,18 +73,8 @@ struct BenchCommand: AsyncParsableCommand {
                     }
                 }
             } else {
-                await withTaskGroup(of: Void.self) { group in
-                    for c in 0..<clients {
-                        group.addTask {
-                            var i = c
-                            while ContinuousClock.now < deadline {
-                                await setup.submitOne(
-                                    index: i, expiry: expiry.height, wait: !noWait, stats: stats, acks: acks)
-                                i += clients
-                            }
-                        }
-                    }
-                }
+                await setup.runClosedLoop(
+                    clients: clients, until: deadline, expiry: expiry, wait: !noWait, stats: stats, acks: acks)
             }
             let elapsed = ContinuousClock.now - started
             try? ackHandle?.close()
@@ -226,14 +216,12 @@ struct LoadSetup: Sendable {
         self.suite = try genesis.suiteID
         let layout = MemberFiles(dir: dir)
         var targets: [Target] = []
-        var rng = SystemRandomNumberGenerator()
         for node in manifest.nodes where allNodes || node.role == .validator {
-            let config = try NodeConfig.load(path: node.config)
-            let issued = try TokenStore(directory: config.dataDir).create(
-                staff: "bench", scopes: [.operator], createdAt: Date(), using: &rng)
-            let signer = try CryptoSuites.suite(suite).signingKey(
-                pkcs8PEM: try PrivateKeyFile.read(path: layout.keys(of: node.name).signingKey))
-            targets.append(Target(api: node.api, token: issued.token, signer: signer, member: try MemberID(node.name)))
+            targets.append(
+                Target(
+                    api: node.api, token: try node.issueOperatorToken(staff: "bench"),
+                    signer: try layout.signingKey(of: node.name, suite: CryptoSuites.suite(suite)),
+                    member: try MemberID(node.name)))
         }
         guard !targets.isEmpty else { throw NodeError(code: "bench.no_targets", reason: "no nodes in cluster.json") }
         self.targets = targets
@@ -241,18 +229,38 @@ struct LoadSetup: Sendable {
         if genesis.application.name == CreditApplicationSection.applicationName {
             let section = try CreditApplicationSection.decode(genesis.application.parameters)
             for m in genesis.members where m.role == "data-source" {
-                let sources = Set(section.sourcePublishers.filter { $0.member.value == m.id }.map(\.source))
-                let types = section.catalog.filter { sources.contains($0.source) && !$0.negative }.map(\.code)
+                let types = section.types(publishedBy: try MemberID(m.id)).filter { !$0.negative }.map(\.code)
                 guard !types.isEmpty else { continue }
-                let signer = try CryptoSuites.suite(suite).signingKey(
-                    pkcs8PEM: try PrivateKeyFile.read(path: layout.keys(of: m.id).signingKey))
-                publishers.append(Publisher(member: try MemberID(m.id), signer: signer, types: types))
+                publishers.append(
+                    Publisher(
+                        member: try MemberID(m.id),
+                        signer: try layout.signingKey(of: m.id, suite: CryptoSuites.suite(suite)),
+                        types: types))
             }
             guard !publishers.isEmpty else {
                 throw NodeError(code: "bench.no_publishers", reason: "no data source publishes a catalog type")
             }
         }
         self.publishers = publishers
+    }
+
+    /// The closed loop: `clients` tasks, each submitting its next transaction as soon as the node
+    /// answered the previous one, until `deadline`.
+    func runClosedLoop(
+        clients: Int, until deadline: ContinuousClock.Instant, expiry: LoadExpiry, wait: Bool, stats: LoadStats,
+        acks: AckLog
+    ) async {
+        await withTaskGroup(of: Void.self) { group in
+            for c in 0..<clients {
+                group.addTask {
+                    var i = c
+                    while ContinuousClock.now < deadline {
+                        await submitOne(index: i, expiry: expiry.height, wait: wait, stats: stats, acks: acks)
+                        i += clients
+                    }
+                }
+            }
+        }
     }
 
     /// Waits until every target's new token is accepted.

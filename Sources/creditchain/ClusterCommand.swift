@@ -1,3 +1,4 @@
+import API
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
@@ -259,6 +260,18 @@ struct LocalCluster: Sendable {
         }
         for i in manifest.nodes.indices { manifest.nodes[i].pid = 0 }
         try manifest.write(dir: dir)
+    }
+}
+
+extension ClusterManifest.Entry {
+    /// A new operator-scope bearer token for this node's API, written to the node's token file
+    /// (the node picks it up within about a second: `waitUntilAccepted`).
+    func issueOperatorToken(staff: String) throws -> String {
+        let config = try NodeConfig.load(path: self.config)
+        var rng = SystemRandomNumberGenerator()
+        return try TokenStore(directory: config.dataDir).create(
+            staff: staff, scopes: [.operator], createdAt: Date(), using: &rng
+        ).token
     }
 }
 

@@ -97,13 +97,9 @@ struct CreditWalkthrough: Sendable {
         guard let node = manifest.nodes.first(where: { $0.name == m.id }) else {
             throw NodeError(code: "walkthrough.no_node", reason: "\(m.id) runs no node in this cluster")
         }
-        let config = try NodeConfig.load(path: node.config)
-        var rng = SystemRandomNumberGenerator()
-        let issued = try TokenStore(directory: config.dataDir).create(
-            staff: "walkthrough", scopes: [.operator], createdAt: Date(), using: &rng)
-        let signer = try suite.signingKey(
-            pkcs8PEM: try PrivateKeyFile.read(path: MemberFiles(dir: dir).keys(of: m.id).signingKey))
-        return Actor(member: try MemberID(m.id), api: node.api, token: issued.token, signer: signer)
+        return Actor(
+            member: try MemberID(m.id), api: node.api, token: try node.issueOperatorToken(staff: "walkthrough"),
+            signer: try MemberFiles(dir: dir).signingKey(of: m.id, suite: suite))
     }
 
     func run() async throws -> Summary {
@@ -134,9 +130,8 @@ struct CreditWalkthrough: Sendable {
             ).height)
 
         // 2. The source commits to three of its records (one per category where it can).
-        let published = Set(section.sourcePublishers.filter { $0.member.value == sourceMember.id }.map(\.source))
         var chosen: [DataType] = []
-        for t in section.catalog where published.contains(t.source) && !t.negative {
+        for t in section.types(publishedBy: source.member) where !t.negative {
             if !chosen.contains(where: { $0.category == t.category }) { chosen.append(t) }
             if chosen.count == 3 { break }
         }

@@ -81,20 +81,12 @@ struct DemoCommand: AsyncParsableCommand {
         await setup.waitForTokens()
         let stats = LoadStats()
         let acks = AckLog(handle: nil)
-        let expiry = await setup.currentHeight() + setup.expiryHorizon
+        // A short phase: the expiry is fixed at its start (not followed as `bench load` does).
+        let expiry = LoadExpiry(setup: setup, tip: await setup.currentHeight())
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         let start = ContinuousClock.now
-        await withTaskGroup(of: Void.self) { group in
-            for c in 0..<clients {
-                group.addTask {
-                    var i = c
-                    while ContinuousClock.now < deadline {
-                        await setup.submitOne(index: i, expiry: expiry, wait: true, stats: stats, acks: acks)
-                        i += clients
-                    }
-                }
-            }
-        }
+        await setup.runClosedLoop(
+            clients: clients, until: deadline, expiry: expiry, wait: true, stats: stats, acks: acks)
         let elapsed = ContinuousClock.now - start
         let s = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let r = await stats.report()

@@ -131,6 +131,11 @@ struct MemberFiles {
             tlsKey: base + ConsortiumLayout.memberTLSKeyFile, signingKey: base + ConsortiumLayout.memberSigningKeyFile)
     }
 
+    /// The member's signing key (its 0600 PKCS#8 file) in the consortium's suite.
+    func signingKey(of name: String, suite: any CryptoSuite) throws -> SigningKey {
+        try suite.signingKey(pkcs8PEM: try PrivateKeyFile.read(path: keys(of: name).signingKey))
+    }
+
     static func exists(_ dir: String) -> Bool {
         FileManager.default.fileExists(atPath: dir + "/" + ConsortiumLayout.parametersPath)
     }
