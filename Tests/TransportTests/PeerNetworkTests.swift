@@ -251,10 +251,11 @@ import Testing
         #expect(await eventually { !nodeA.isLinked(to: b) })
         // Queued while B is down, delivered after it is back on the same port.
         #expect(nodeA.send([5, 5], to: b) == .queued)
-        // The old listener's socket may take a moment to release the port; retry the bind briefly.
+        // The old listener's socket may take a moment to release the port (once, on a loaded CI
+        // machine, for more than 5 s with nothing listed on it): retry the bind for up to 30 s.
         var restartedNode: PeerNetwork?
         var lastError = ""
-        for _ in 0..<50 where restartedNode == nil {
+        for _ in 0..<300 where restartedNode == nil {
             let candidate = try consortium.node("validator-b", port: endpoint.port)
             do {
                 try await candidate.start()
@@ -432,14 +433,18 @@ import Testing
 /// The kernel's TCP sockets on a local port (`/proc/net/tcp`: state codes 01 established,
 /// 06 time-wait, 08 close-wait, 0A listen…), to explain a failed bind.
 func socketsOnPort(_ port: Int) -> String {
-    guard let text = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8) else { return "no /proc/net/tcp" }
     let hex = String(format: "%04X", port)
-    let rows = text.split(separator: "\n").dropFirst().compactMap { line -> String? in
-        let f = line.split(separator: " ")
-        guard f.count > 9, f[1].hasSuffix(":" + hex) else { return nil }
-        return "local \(f[1]) remote \(f[2]) state \(f[3]) inode \(f[9]) owner \(socketOwner(inode: String(f[9])))"
+    var rows: [String] = []
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
+        rows += text.split(separator: "\n").dropFirst().compactMap { line -> String? in
+            let f = line.split(separator: " ")
+            guard f.count > 9, f[1].hasSuffix(":" + hex) else { return nil }
+            return "local \(f[1]) remote \(f[2]) state \(f[3]) inode \(f[9]) owner \(socketOwner(inode: String(f[9])))"
+        }
     }
-    return rows.isEmpty ? "no socket on the port" : rows.joined(separator: "; ")
+    // A socket that is bound but neither listening nor connected is in no table.
+    return rows.isEmpty ? "no listening or connected socket on the port" : rows.joined(separator: "; ")
 }
 
 /// Which process holds a socket inode: this test process, another pid, or unknown.
