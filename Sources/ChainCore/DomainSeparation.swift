@@ -3,12 +3,15 @@
 /// never valid for another.
 public struct Domain: Hashable, Sendable, CustomStringConvertible {
     public let value: String
+    /// len(d) as one byte ‖ ASCII(d), computed once: it starts every hash input of the domain.
+    public let prefix: [UInt8]
 
     /// Checked at creation: a malformed domain is a programming error.
     public init(_ value: StaticString) {
         let s = value.description
         precondition(Domain.isWellFormed(s), "malformed domain string \(s)")
         self.value = s
+        prefix = Domain.prefix(of: s)
     }
 
     /// Runtime construction (e.g. from a test); throws on malformed input.
@@ -17,6 +20,12 @@ public struct Domain: Hashable, Sendable, CustomStringConvertible {
             throw ChainCoreError(code: "domain.malformed", reason: "expected creditchain/<purpose>/v<N>: \(s)")
         }
         value = s
+        prefix = Domain.prefix(of: s)
+    }
+
+    private static func prefix(of s: String) -> [UInt8] {
+        let utf8 = Array(s.utf8)
+        return [UInt8(utf8.count)] + utf8
     }
 
     static func isWellFormed(_ s: String) -> Bool {
@@ -32,12 +41,6 @@ public struct Domain: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { value }
 
-    /// len(d) as one byte ‖ ASCII(d).
-    public var prefix: [UInt8] {
-        let utf8 = Array(value.utf8)
-        return [UInt8(utf8.count)] + utf8
-    }
-
     // The domains the shared formats use (architecture.md, "Decisions").
     public static let genesis = Domain("creditchain/genesis/v1")
     public static let record = Domain("creditchain/record/v1")
@@ -52,12 +55,16 @@ public struct Domain: Hashable, Sendable, CustomStringConvertible {
 public protocol ChainHasher: Sendable {
     /// The plain digest of `data`.
     func digest(_ data: [UInt8]) -> Hash
+    /// The digest of `head ‖ tail`; a hasher that can stream overrides it to skip the copy.
+    func digest(_ head: [UInt8], _ tail: [UInt8]) -> Hash
 }
 
 extension ChainHasher {
+    public func digest(_ head: [UInt8], _ tail: [UInt8]) -> Hash { digest(head + tail) }
+
     /// H(d, m) = hash(len(d) ‖ ASCII(d) ‖ m).
     public func hash(_ domain: Domain, _ message: [UInt8]) -> Hash {
-        digest(DomainSeparation.hashInput(domain, message))
+        digest(domain.prefix, message)
     }
 }
 

@@ -20,6 +20,17 @@ public struct Hash: Hashable, Comparable, Sendable, CustomStringConvertible {
         self.w3 = w3
     }
 
+    /// A hash from a digest's 32 bytes in memory (a hasher's output buffer), read as four
+    /// big-endian words without copying the bytes into an array.
+    @inlinable
+    public init(digestBuffer buffer: UnsafeRawBufferPointer) {
+        precondition(buffer.count == Hash.byteCount, "a digest is 32 bytes")
+        w0 = UInt64(bigEndian: buffer.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
+        w1 = UInt64(bigEndian: buffer.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        w2 = UInt64(bigEndian: buffer.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
+        w3 = UInt64(bigEndian: buffer.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+    }
+
     /// Builds a hash from exactly 32 bytes; throws otherwise. Inlinable and allocation-free:
     /// every digest of every suite goes through here (state-tree hashing is hot).
     @inlinable

@@ -107,7 +107,14 @@ public struct SHA256Hasher: ChainHasher {
     public init() {}
 
     public func digest(_ data: [UInt8]) -> Hash {
-        Hash(digest: Array(SHA256.hash(data: data)))
+        SHA256.hash(data: data).withUnsafeBytes { Hash(digestBuffer: $0) }
+    }
+
+    public func digest(_ head: [UInt8], _ tail: [UInt8]) -> Hash {
+        var h = SHA256()
+        h.update(data: head)
+        h.update(data: tail)
+        return h.finalize().withUnsafeBytes { Hash(digestBuffer: $0) }
     }
 }
 

@@ -133,13 +133,20 @@ public struct CreditState: Sendable {
     }
 }
 
-/// A state key as a dictionary key: hashed as one block of bytes (an `[UInt8]` hashes byte by
-/// byte, which dominated execution time).
+/// A state key as a dictionary key: its bytes are hashed once, as one block (an `[UInt8]` hashes
+/// byte by byte, which dominated execution time), and a read that looks in the transaction, block
+/// and committed maps reuses that hash.
 struct KeyBytes: Hashable, Sendable {
     let bytes: [UInt8]
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-    func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
-    static func == (a: KeyBytes, b: KeyBytes) -> Bool { a.bytes == b.bytes }
+    private let bytesHash: Int
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        var hasher = Hasher()
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        bytesHash = hasher.finalize()
+    }
+    func hash(into hasher: inout Hasher) { hasher.combine(bytesHash) }
+    static func == (a: KeyBytes, b: KeyBytes) -> Bool { a.bytesHash == b.bytesHash && a.bytes == b.bytes }
 }
 
 /// State keys: a short ASCII tag, then fixed-width binary fields or u8-length-prefixed strings

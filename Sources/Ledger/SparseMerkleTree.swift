@@ -13,8 +13,8 @@ import ChainCore
 /// - node = H("creditchain/state-node/v1", u8 depth ‖ left ‖ right), depth = the bit where the paths split
 /// - empty tree = 32 zero bytes.
 ///
-/// Nodes live in flat arrays (an in-memory arena, value semantics) so that millions of entries
-/// cost no per-node heap allocation.
+/// Nodes live in chunked arenas (value semantics) so that millions of entries cost no per-node
+/// heap allocation and growing the tree never copies it.
 public struct SparseMerkleTree: Sendable {
     public static let keyDomain = Domain("creditchain/state-key/v1")
     public static let valueDomain = Domain("creditchain/state-value/v1")
@@ -51,8 +51,8 @@ public struct SparseMerkleTree: Sendable {
     }
 
     public let hasher: any ChainHasher
-    private var inners: [Inner] = []
-    private var leaves: [Leaf] = []
+    private var inners = ChunkedArray<Inner>()
+    private var leaves = ChunkedArray<Leaf>()
     private var freeInners: [Int32] = []
     private var freeLeaves: [Int32] = []
     private var rootRef: Ref = 0

@@ -12,7 +12,15 @@ import Testing
     @Test func sha256() throws {
         #expect(!vectors.sha256.isEmpty)
         for vector in vectors.sha256 {
-            #expect(SHA256Hasher().digest(Array(vector.msgAscii.utf8)).hex == vector.digest)
+            let message = Array(vector.msgAscii.utf8)
+            #expect(SHA256Hasher().digest(message).hex == vector.digest)
+            // The streamed two-part digest is the digest of the concatenation, at every split.
+            for cut in Set([0, message.count / 2, message.count]) {
+                let head = Array(message[..<cut])
+                let tail = Array(message[cut...])
+                #expect(SHA256Hasher().digest(head, tail).hex == vector.digest)
+                #expect(SM3Hasher().digest(head, tail) == SM3Hasher().digest(message))
+            }
         }
     }
 
