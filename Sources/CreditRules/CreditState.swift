@@ -59,11 +59,9 @@ public struct CreditState: Sendable {
 
     /// Keeps the transaction's writes.
     mutating func commitTransaction() {
-        if block.isEmpty {
-            swap(&block, &transaction)
-        } else {
-            for (k, v) in transaction { block[k] = v }
-        }
+        // Merged rather than swapped in: each map keeps the capacity it grew to, so neither
+        // resizes again block after block.
+        for (k, v) in transaction { block[k] = v }
         transaction.removeAll(keepingCapacity: true)
     }
 
@@ -78,7 +76,7 @@ public struct CreditState: Sendable {
         var writes: [StateWrite] = []
         writes.reserveCapacity(block.count)
         for (k, v) in block { writes.append(StateWrite(key: k.bytes, value: v)) }
-        writes.sort { $0.key.lexicographicallyPrecedes($1.key) }
+        writes.sort { KeyBytes.precedes($0.key, $1.key) }
         block.removeAll(keepingCapacity: true)
         var updates: [SparseMerkleTree.Update] = []
         updates.reserveCapacity(writes.count)
@@ -146,6 +144,27 @@ struct KeyBytes: Hashable, Sendable {
         bytesHash = hasher.finalize()
     }
     func hash(into hasher: inout Hasher) { hasher.combine(bytesHash) }
+    /// Byte-wise order, the shorter first on a common prefix (the order of
+    /// `lexicographicallyPrecedes`), compared eight bytes at a time.
+    static func precedes(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        a.withUnsafeBytes { pa in
+            b.withUnsafeBytes { pb in
+                let n = min(pa.count, pb.count)
+                var i = 0
+                while i + 8 <= n {
+                    let x = UInt64(bigEndian: pa.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                    let y = UInt64(bigEndian: pb.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                    if x != y { return x < y }
+                    i += 8
+                }
+                while i < n {
+                    if pa[i] != pb[i] { return pa[i] < pb[i] }
+                    i += 1
+                }
+                return pa.count < pb.count
+            }
+        }
+    }
     static func == (a: KeyBytes, b: KeyBytes) -> Bool { a.bytesHash == b.bytesHash && a.bytes == b.bytes }
 }
 

@@ -7,8 +7,12 @@
 /// OS processes of a local cluster: started in their own session (so a terminal's Ctrl-C or the
 /// starting command's exit does not reach them), stopped by PID only.
 public enum LocalProcess {
-    /// Starts `executable` with `arguments`, stdout and stderr appended to `logPath`. Returns the PID.
-    public static func spawn(executable: String, arguments: [String], logPath: String) throws -> Int32 {
+    /// Starts `executable` with `arguments`, stdout and stderr appended to `logPath`, in this
+    /// process's environment plus `environmentDefaults` (for the names it does not set). Returns
+    /// the PID.
+    public static func spawn(
+        executable: String, arguments: [String], logPath: String, environmentDefaults: [String: String] = [:]
+    ) throws -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -32,8 +36,18 @@ public enum LocalProcess {
         #endif
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for a in argv { free(a) } }
+        var inherited: [String] = []
+        var p = environ
+        while let entry = p.pointee {
+            inherited.append(String(cString: entry))
+            p += 1
+        }
+        let set = Set(inherited.map { String($0.prefix { $0 != "=" }) })
+        let added = environmentDefaults.filter { !set.contains($0.key) }.sorted { $0.key < $1.key }
+        let envp = (inherited + added.map { "\($0.key)=\($0.value)" }).map { strdup($0) } + [nil]
+        defer { for e in envp { free(e) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, executable, &actions, &attr, argv, environ)
+        let rc = posix_spawn(&pid, executable, &actions, &attr, argv, envp)
         guard rc == 0 else {
             throw NodeError(
                 code: "process.spawn_failed", reason: "cannot start \(executable): \(String(cString: strerror(rc)))")
@@ -42,8 +56,11 @@ public enum LocalProcess {
     }
 
     /// Runs `executable` to completion (output appended to `logPath`) and returns its exit status.
-    public static func run(executable: String, arguments: [String], logPath: String) async throws -> Int32 {
-        let pid = try spawn(executable: executable, arguments: arguments, logPath: logPath)
+    public static func run(
+        executable: String, arguments: [String], logPath: String, environmentDefaults: [String: String] = [:]
+    ) async throws -> Int32 {
+        let pid = try spawn(
+            executable: executable, arguments: arguments, logPath: logPath, environmentDefaults: environmentDefaults)
         while true {
             var status: Int32 = 0
             let r = waitpid(pid, &status, WNOHANG)

@@ -219,10 +219,13 @@ struct LocalCluster: Sendable {
         return manifest
     }
 
-    /// Starts one node process; its log goes to `logPath`.
+    /// Starts one node process; its log goes to `logPath`. Unless the environment says otherwise,
+    /// glibc's malloc backs large allocations (the state tree's arenas, the state maps) with
+    /// transparent huge pages, which cuts the TLB misses of the state-root update (BENCHMARKS.md).
     func startNode(configPath: String, logPath: String) throws -> Int32 {
         try LocalProcess.spawn(
-            executable: LocalProcess.currentExecutable, arguments: ["node", "--config", configPath], logPath: logPath)
+            executable: LocalProcess.currentExecutable, arguments: ["node", "--config", configPath], logPath: logPath,
+            environmentDefaults: ["GLIBC_TUNABLES": "glibc.malloc.hugetlb=1"])
     }
 
     /// Validators first, then observers, each numerically.

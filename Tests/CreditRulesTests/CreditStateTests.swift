@@ -7,6 +7,22 @@ import Testing
 @Suite struct CreditStateTests {
     let acme = TestEnterprise(uscc: "91440101MA5CYNP25X", seed: 1)
 
+    /// The block's writes are sorted by the word-wise comparison; it must be exactly the byte order.
+    @Test func keyOrderIsTheByteOrder() {
+        var rng = SeededGenerator(seed: 7)
+        // Short alphabets and lengths around the 8-byte word make common prefixes and ties likely.
+        func key() -> [UInt8] {
+            (0..<Int(rng.next() % 20)).map { _ in UInt8(truncatingIfNeeded: rng.next() % 3) }
+        }
+        for _ in 0..<20_000 {
+            let a = key()
+            let b = key()
+            #expect(KeyBytes.precedes(a, b) == a.lexicographicallyPrecedes(b))
+        }
+        #expect(!KeyBytes.precedes([], []))
+        #expect(KeyBytes.precedes([], [0]))
+    }
+
     /// A replica that loads the committed entries (a snapshot, or the node's store after a
     /// restart) has the same root and then executes the same blocks to the same roots,
     /// including the pruning of replay records.
