@@ -124,6 +124,16 @@ public struct CreditRulesApplication: Application {
     public func member(_ id: MemberID) -> Member? { state.read(Keys.member(id)) }
     /// A member's signing key (the mempool checks envelope signatures with it).
     public func signingKey(of id: MemberID) -> [UInt8]? { member(id)?.signingKey }
+    /// The signing keys of every member not removed (a frozen member's envelopes still reach
+    /// execution, which records their refusal).
+    public func signingKeys() -> [MemberID: [UInt8]]? {
+        var keys: [MemberID: [UInt8]] = [:]
+        for id in memberIDs() {
+            guard let m = member(id), m.status != .removed else { continue }
+            keys[id] = m.signingKey
+        }
+        return keys
+    }
     public func dataType(_ code: String) -> DataTypeEntry? { state.read(Keys.type(code)) }
     public func enterprise(_ subject: Hash) -> EnterpriseEntry? { state.read(Keys.enterprise(subject)) }
     public func record(_ ref: RecordRef) -> RecordEntry? { state.read(Keys.record(ref)) }

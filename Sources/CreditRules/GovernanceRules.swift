@@ -17,12 +17,21 @@ extension CreditRulesApplication {
         _ = try requireGoverning(signer)
         try validate(p.action)
         let id = nextID("proposal")
-        createdDetail = "proposal \(id)"
         var proposal = Proposal(
             id: id, action: p.action, proposer: signer, createdAtMillis: now,
             expiresAtMillis: now + parameters.proposalLifetimeMillis)
         try settle(&proposal)
+        createdDetail = Self.settledDetail(proposal)
         state.write(Keys.proposal(id), proposal)
+    }
+
+    /// `proposal N`, then how it stands after this transaction: `open`, `executed`, `rejected`
+    /// or `failed <code>` (the submitter learns what its proposal or vote did).
+    static func settledDetail(_ p: Proposal) -> String {
+        switch p.status {
+        case .failed: return "proposal \(p.id) failed \(p.resultCode)"
+        default: return "proposal \(p.id) \(p.status)"
+        }
     }
 
     mutating func vote(_ v: VotePayload, by signer: MemberID) throws {
@@ -38,6 +47,7 @@ extension CreditRulesApplication {
         }
         if v.approve { proposal.yes.append(signer) } else { proposal.no.append(signer) }
         try settle(&proposal)
+        createdDetail = Self.settledDetail(proposal)
         state.write(Keys.proposal(v.proposalID), proposal)
     }
 

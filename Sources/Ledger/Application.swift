@@ -136,8 +136,13 @@ public protocol Application: Sendable {
     /// keys can rotate), or nil when the application does not track keys and the chain's genesis
     /// keys apply.
     func signingKey(of member: MemberID) -> [UInt8]?
+
+    /// Every member's current signing key, for the mempool's admission (members join, rotate
+    /// keys and leave by governance); nil when the application does not track keys.
+    func signingKeys() -> [MemberID: [UInt8]]?
 }
 
 extension Application {
     public func signingKey(of member: MemberID) -> [UInt8]? { nil }
+    public func signingKeys() -> [MemberID: [UInt8]]? { nil }
 }

@@ -70,13 +70,13 @@ public final class NodeService: Service, Sendable {
         self.network = network
         self.admission = TransactionAdmission(
             chainID: chain.chainID, suite: chain.suite, verifier: chain.verifier, hasher: chain.hasher,
-            memberKeys: chain.memberKeys, transactionBytesMax: config.mempool.transactionBytesMax)
+            memberKeys: MemberKeyDirectory(chain.memberKeys), transactionBytesMax: config.mempool.transactionBytesMax)
         let links = LinkFilter(dataDir: config.dataDir)
         self.links = links
         self.host = ReplicaHost(
             identity: NodeIdentity(member: member, role: config.role, signer: signer), chain: chain, stores: stores,
             network: network, metrics: metrics, logger: logger, mempoolLimits: config.mempool, recovered: recovered,
-            stateApplied: try stores.state.appliedHeight() ?? Height(0), links: links)
+            stateApplied: try stores.state.appliedHeight() ?? Height(0), links: links, admission: admission)
     }
 
     public func run() async throws {

@@ -53,7 +53,7 @@ public actor ReplicaHost {
     init(
         identity: NodeIdentity, chain: ChainContext, stores: NodeStores, network: PeerNetwork, metrics: NodeMetrics,
         logger: Logger, mempoolLimits: MempoolLimits, recovered: RecoveredChain, stateApplied: Height,
-        links: LinkFilter
+        links: LinkFilter, admission: TransactionAdmission
     ) {
         self.stateApplied = stateApplied
         self.identity = identity
@@ -63,9 +63,8 @@ public actor ReplicaHost {
         self.network = network
         self.metrics = metrics
         self.logger = logger
-        self.admission = TransactionAdmission(
-            chainID: chain.chainID, suite: chain.suite, verifier: chain.verifier, hasher: chain.hasher,
-            memberKeys: chain.memberKeys, transactionBytesMax: mempoolLimits.transactionBytesMax)
+        self.admission = admission
+        admission.memberKeys.replace(with: recovered.executor.committed.signingKeys() ?? chain.memberKeys)
         self.executor = recovered.executor
         self.tip = recovered.tip
         self.tipHash = recovered.tipHash
@@ -159,9 +158,8 @@ public actor ReplicaHost {
             switch v {
             case .accepted(let h):
                 fresh.append(tx.envelope)
-                // Verified at admission against the genesis key; execution skips it while that is
-                // still the signer's key.
-                if let key = chain.memberKeys[tx.envelope.signer] { executor.noteVerified(h, key: key) }
+                // Verified at admission; execution skips it while that is still the signer's key.
+                executor.noteVerified(h, key: tx.signingKey)
                 if local {
                     if admittedAt.count < 100_000 { admittedAt[h] = .now }
                     gossipOutbox.append(tx.envelope)
@@ -355,6 +353,7 @@ public actor ReplicaHost {
             }
         }
         if let schedule { tip.schedule = schedule }
+        admission.memberKeys.replace(with: executor.committed.signingKeys() ?? chain.memberKeys)
         metrics.committedHeight.set(Double(committedHeight.value))
         metrics.mempoolSize.set(Double(mempool.count))
         metrics.mempoolBytes.set(Double(mempool.bytes))

@@ -1,6 +1,20 @@
 import ChainCore
 import Foundation
 import Ledger
+import Synchronization
+
+/// The signing key of every member allowed to submit transactions, as of the last committed
+/// block: admission reads it from any task, the replica replaces it after each commit (members
+/// join, rotate keys and leave by governance).
+public final class MemberKeyDirectory: Sendable {
+    private let keys: Mutex<[MemberID: [UInt8]]>
+
+    public init(_ keys: [MemberID: [UInt8]]) { self.keys = Mutex(keys) }
+
+    public func key(of member: MemberID) -> [UInt8]? { keys.withLock { $0[member] } }
+
+    public func replace(with new: [MemberID: [UInt8]]) { keys.withLock { $0 = new } }
+}
 
 /// The stateless half of mempool admission: decode bounds, suite, known signer, signature.
 /// It holds only immutable values, so any task may call it; `verify(batch:)` spreads a batch over
@@ -11,12 +25,12 @@ public struct TransactionAdmission: Sendable {
     public let verifier: any ChainVerifier
     public let hasher: any ChainHasher
     /// Signing public key of every member allowed to submit transactions.
-    public private(set) var memberKeys: [MemberID: [UInt8]]
+    public let memberKeys: MemberKeyDirectory
     public let transactionBytesMax: Int
 
     public init(
         chainID: ChainID, suite: SuiteID, verifier: any ChainVerifier, hasher: any ChainHasher,
-        memberKeys: [MemberID: [UInt8]], transactionBytesMax: Int
+        memberKeys: MemberKeyDirectory, transactionBytesMax: Int
     ) {
         self.chainID = chainID
         self.suite = suite
@@ -54,7 +68,7 @@ public struct TransactionAdmission: Sendable {
             return .failure(
                 NodeError(code: "transaction.wrong_suite", reason: "this chain uses the \(suite.name) suite"))
         }
-        guard let key = memberKeys[envelope.signer] else {
+        guard let key = memberKeys.key(of: envelope.signer) else {
             return .failure(
                 NodeError(code: "transaction.unknown_signer", reason: "\(envelope.signer) is not a member"))
         }
@@ -62,7 +76,7 @@ public struct TransactionAdmission: Sendable {
             return .failure(NodeError(code: "transaction.bad_signature", reason: "the signature does not verify"))
         }
         let hash = hasher.hash(TransactionEnvelope.hashDomain, canonical)
-        return .success(VerifiedTransaction(envelope: envelope, hash: hash, size: canonical.count))
+        return .success(VerifiedTransaction(envelope: envelope, hash: hash, size: canonical.count, signingKey: key))
     }
 
     /// Verifies many envelopes on all cores; results keep the input order.

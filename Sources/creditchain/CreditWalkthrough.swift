@@ -54,6 +54,8 @@ struct CreditWalkthrough: Sendable {
         var sourcePointsAfter: Int64
         var auditEntries: UInt64
         var refusedOrderCode: String
+        /// The result of the first envelope of a member admitted by governance during the walk.
+        var joinedMemberCode: String
         var heights: [UInt64]
     }
 
@@ -251,10 +253,53 @@ struct CreditWalkthrough: Sendable {
         for e in audit.entries {
             say("     #\(e.sequence) height \(e.height) \(e.actor) \(e.action)\(e.purpose.map { " (\($0))" } ?? "")")
         }
+
+        // 9. Governance admits a new bank; every node admits its envelopes from the block that
+        //    executed the proposal on (no restart, no new genesis).
+        let joinerKey = try suite.generateSigningKey()
+        let joinerID = try MemberID("bank-joined-\(Hex.encode((0..<3).map { _ in UInt8.random(in: 0...255) }))")
+        let proposal = try await submit(
+            registrar,
+            ProposePayload(action: .addMember(Member(id: joinerID, role: .bank, signingKey: joinerKey.publicKey))))
+        say("9. \(registrar.member) proposes admitting \(joinerID) as a bank: \(proposal.detail)")
+        var settled = proposal
+        let nodeNames = Set(manifest.nodes.map(\.name))
+        let governors = try genesis.members.filter { m in
+            (m.role == "bureau" || m.role == "supervisor") && m.id != registrarMember.id && nodeNames.contains(m.id)
+        }.map { try actor($0) }
+        for g in governors { await waitUntilAccepted(token: g.token, api: g.api) }
+        let proposalID = try Self.proposalID(proposal.detail)
+        for g in governors where !settled.detail.hasSuffix(" executed") {
+            settled = try await submit(g, VotePayload(proposalID: proposalID, approve: true))
+            say("   \(g.member) approves: \(settled.detail)")
+        }
+        guard settled.detail.hasSuffix(" executed") else {
+            throw NodeError(code: "walkthrough.not_admitted", reason: "\(joinerID) was not admitted: \(settled.detail)")
+        }
+        // Through the bank's node, once it has committed the admission: an order on a consent that
+        // does not exist is admitted, executed and refused by the rules (not by the mempool).
+        let joiner = Actor(member: joinerID, api: bank.api, token: bank.token, signer: joinerKey)
+        try await waitForHeight(bank, settled.height)
+        let first = try await submit(
+            joiner,
+            PlaceOrderPayload(
+                consentID: suite.hasher.hash(Domain.record, joinerKey.publicKey), purpose: .accountDueDiligence,
+                loanReference: nil, types: []),
+            expectOK: false)
+        say("   \(joinerID)'s first envelope is admitted and executed at height \(first.height): \(first.code)")
         return Summary(
             subject: subject.hex, consentID: consentID.hex, orderID: orderID, recordsVerified: verified,
             sourcePointsBefore: pointsBefore.points, sourcePointsAfter: pointsAfter.points, auditEntries: audit.total,
-            refusedOrderCode: refused.code, heights: heights)
+            refusedOrderCode: refused.code, joinedMemberCode: first.code, heights: heights)
+    }
+
+    /// The id in a proposal's result detail (`proposal 4 open`).
+    static func proposalID(_ detail: String) throws -> UInt64 {
+        let words = detail.split(separator: " ")
+        guard words.count >= 2, words[0] == "proposal", let id = UInt64(words[1]) else {
+            throw NodeError(code: "walkthrough.bad_detail", reason: "no proposal id in \(detail)")
+        }
+        return id
     }
 
     /// Plausible values for every mandatory field of `type`.
@@ -313,9 +358,8 @@ struct CreditWalkthrough: Sendable {
         return Outcome(code: result.code, detail: result.detail, height: height)
     }
 
-    /// Reads `path` from the actor's node once that node has committed `height` (each node
-    /// commits on its own; a read from another node than the submitter's must wait for it).
-    func get<T: Decodable>(_ actor: Actor, _ path: String, after height: UInt64 = 0) async throws -> T {
+    /// Waits until the actor's node has committed `height`.
+    func waitForHeight(_ actor: Actor, _ height: UInt64) async throws {
         let deadline = ContinuousClock.now + .seconds(30)
         while (await StatusClient().status(actor.api)?.height ?? 0) < height {
             guard ContinuousClock.now < deadline else {
@@ -324,6 +368,12 @@ struct CreditWalkthrough: Sendable {
             }
             try await Task.sleep(for: .milliseconds(50))
         }
+    }
+
+    /// Reads `path` from the actor's node once that node has committed `height` (each node
+    /// commits on its own; a read from another node than the submitter's must wait for it).
+    func get<T: Decodable>(_ actor: Actor, _ path: String, after height: UInt64 = 0) async throws -> T {
+        try await waitForHeight(actor, height)
         var request = HTTPClientRequest(url: actor.api + path)
         request.headers.add(name: "Authorization", value: "Bearer \(actor.token)")
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))

@@ -141,6 +141,29 @@ import Testing
         #expect(f.run(Fixture.bankB, UnfreezePayload(member: Fixture.bankB)) == "member.removed")
     }
 
+    /// The keys admission reads follow governance: a member added, a key rotated, a member removed.
+    @Test func signingKeysFollowGovernance() throws {
+        var f = Fixture()
+        let before = try #require(f.app.signingKeys())
+        #expect(before[Fixture.bankB] == f.app.member(Fixture.bankB)?.signingKey)
+        #expect(before[newBank.id] == nil)
+        #expect(f.run(Fixture.bureauA, ProposePayload(action: .addMember(newBank))) == "ok")
+        // The vote's result says what it did to the proposal.
+        let vote = f.block([f.tx(Fixture.bureauB, VotePayload(proposalID: 0, approve: true))]).results[0]
+        #expect(vote.code == "ok")
+        #expect(vote.detail == "proposal 0 executed")
+        #expect(f.app.signingKeys()?[newBank.id] == [1, 2, 3])
+        let rotate = ProposePayload(
+            action: .rotateMemberKeys(newBank.id, signingKey: [4, 5, 6], encryptionKey: [], tlsCertificateHash: nil))
+        #expect(f.run(Fixture.bureauA, rotate) == "ok")
+        #expect(f.run(Fixture.bureauB, VotePayload(proposalID: 1, approve: true)) == "ok")
+        #expect(f.app.signingKeys()?[newBank.id] == [4, 5, 6])
+        #expect(f.run(Fixture.bureauA, ProposePayload(action: .removeMember(Fixture.bankB))) == "ok")
+        #expect(f.run(Fixture.bureauB, VotePayload(proposalID: 2, approve: true)) == "ok")
+        #expect(f.app.signingKeys()?[Fixture.bankB] == nil)
+        #expect(f.app.signingKeys()?.count == before.count)
+    }
+
     /// Envelope replay and expiry are refused deterministically.
     @Test func replayedAndExpiredEnvelopes() {
         var f = Fixture()

@@ -17,6 +17,7 @@ extension MultiProcessTests {
         var sourcePointsAfter: Int64
         var auditEntries: UInt64
         var refusedOrderCode: String
+        var joinedMemberCode: String
         var heights: [UInt64]
     }
 
@@ -41,6 +42,9 @@ extension MultiProcessTests {
         #expect(s.auditEntries == 5)
         #expect(s.refusedOrderCode != "ok" && !s.refusedOrderCode.isEmpty)
         #expect(s.heights == s.heights.sorted())
+        // A bank admitted by governance during the walk: its first envelope passed admission on
+        // the key the chain gave it and was refused by the rules, not by the mempool.
+        #expect(s.joinedMemberCode == "order.unknown_consent")
 
         // Every node holds the same chain: the same block hash at a height all of them reached.
         let top = try #require(s.heights.last)

@@ -10,7 +10,8 @@ struct MempoolTests {
     func admission(_ limits: MempoolLimits = MempoolLimits()) -> TransactionAdmission {
         TransactionAdmission(
             chainID: chainID, suite: .standard, verifier: TestEd25519Verifier(), hasher: TestSHA256(),
-            memberKeys: [member("bank-1"): signer.publicKey], transactionBytesMax: limits.transactionBytesMax)
+            memberKeys: MemberKeyDirectory([member("bank-1"): signer.publicKey]),
+            transactionBytesMax: limits.transactionBytesMax)
     }
 
     func envelope(_ n: UInt8, expiry: UInt64 = 100, payload: [UInt8] = [1, 2, 3]) throws -> TransactionEnvelope {
@@ -115,10 +116,40 @@ struct MempoolTests {
         for r in results[2...] { #expect((try? r.get()) != nil) }
     }
 
+    /// The directory is what admission reads: a member added later is admitted from then on, a
+    /// rotated key replaces the old one, and a member taken out is unknown.
+    @Test func admissionFollowsTheMemberKeyDirectory() throws {
+        let a = admission()
+        let newcomer = TestEd25519Signer()
+        var e = TransactionEnvelope(
+            suite: .standard, signer: member("bank-2"), uniqueID: [UInt8](repeating: 9, count: 16),
+            expiry: Height(100), kind: 1, payload: [1])
+        try e.sign(with: newcomer, chainID: chainID)
+        guard case .failure(let unknown) = a.verify(e) else {
+            Issue.record("a signer not in the directory was admitted")
+            return
+        }
+        #expect(unknown.code == "transaction.unknown_signer")
+        a.memberKeys.replace(with: [member("bank-1"): signer.publicKey, member("bank-2"): newcomer.publicKey])
+        #expect(try a.verify(e).get().signingKey == newcomer.publicKey)
+        // bank-1 rotates to the newcomer's key: its envelopes signed with the old key are refused.
+        a.memberKeys.replace(with: [member("bank-1"): newcomer.publicKey])
+        guard case .failure(let stale) = a.verify(try envelope(1)) else {
+            Issue.record("an envelope signed with a rotated-out key was admitted")
+            return
+        }
+        #expect(stale.code == "transaction.bad_signature")
+        guard case .failure(let gone) = a.verify(e) else {
+            Issue.record("a member no longer in the directory was admitted")
+            return
+        }
+        #expect(gone.code == "transaction.unknown_signer")
+    }
+
     @Test func admissionBoundsSizeBeforeDecoding() {
         let a = TransactionAdmission(
             chainID: chainID, suite: .standard, verifier: TestEd25519Verifier(), hasher: TestSHA256(),
-            memberKeys: [:], transactionBytesMax: 100)
+            memberKeys: MemberKeyDirectory([:]), transactionBytesMax: 100)
         guard case .failure(let error) = a.verify(bytes: [UInt8](repeating: 0, count: 101)) else {
             Issue.record("oversize accepted")
             return
