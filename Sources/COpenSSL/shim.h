@@ -1,5 +1,9 @@
 #ifndef CREDITCHAIN_COPENSSL_SHIM_H
 #define CREDITCHAIN_COPENSSL_SHIM_H
+/* SHA256_Init/Update/Final are marked deprecated in OpenSSL 3 in favour of EVP, which allocates a
+   context per digest; the state tree hashes millions of short inputs, so it uses them (below). */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 #include <openssl/evp.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
@@ -34,6 +38,18 @@ static inline void cc_take_error(char *buf, size_t len) {
 static inline const unsigned char *cc_nonnull(const unsigned char *p) {
     static const unsigned char zero = 0;
     return p != NULL ? p : &zero;
+}
+
+/* ---- Hashing ------------------------------------------------------------------------------- */
+
+/* SHA-256 of head || tail into out[32], with the context on the stack (no allocation). */
+static inline void cc_sha256(const unsigned char *head, size_t head_len, const unsigned char *tail,
+                             size_t tail_len, unsigned char *out) {
+    SHA256_CTX c;
+    SHA256_Init(&c);
+    SHA256_Update(&c, cc_nonnull(head), head_len);
+    SHA256_Update(&c, cc_nonnull(tail), tail_len);
+    SHA256_Final(out, &c);
 }
 
 /* ---- Keys ---------------------------------------------------------------------------------- */
