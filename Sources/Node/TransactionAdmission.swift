@@ -17,8 +17,8 @@ public final class MemberKeyDirectory: Sendable {
 }
 
 /// The stateless half of mempool admission: decode bounds, suite, known signer, signature.
-/// It holds only immutable values, so any task may call it; `verify(batch:)` spreads a batch over
-/// the cores because signature checks dominate admission cost.
+/// It holds immutable values and the locked key directory, so any task may call it;
+/// `verify(batch:)` spreads a batch over the cores because signature checks dominate admission cost.
 public struct TransactionAdmission: Sendable {
     public let chainID: ChainID
     public let suite: SuiteID
