@@ -64,7 +64,7 @@ public actor ReplicaHost {
         self.metrics = metrics
         self.logger = logger
         self.admission = admission
-        admission.memberKeys.replace(with: recovered.executor.committed.signingKeys() ?? chain.memberKeys)
+        admission.memberKeys.replace(from: recovered.executor.committed, genesisKeys: chain.memberKeys)
         self.executor = recovered.executor
         self.tip = recovered.tip
         self.tipHash = recovered.tipHash
@@ -353,7 +353,7 @@ public actor ReplicaHost {
             }
         }
         if let schedule { tip.schedule = schedule }
-        admission.memberKeys.replace(with: executor.committed.signingKeys() ?? chain.memberKeys)
+        admission.memberKeys.replace(from: executor.committed, genesisKeys: chain.memberKeys)
         metrics.committedHeight.set(Double(committedHeight.value))
         metrics.mempoolSize.set(Double(mempool.count))
         metrics.mempoolBytes.set(Double(mempool.bytes))

@@ -14,6 +14,11 @@ public final class MemberKeyDirectory: Sendable {
     public func key(of member: MemberID) -> [UInt8]? { keys.withLock { $0[member] } }
 
     public func replace(with new: [MemberID: [UInt8]]) { keys.withLock { $0 = new } }
+
+    /// Takes the keys of `application`'s state, or `genesisKeys` when it tracks none.
+    public func replace(from application: any Application, genesisKeys: [MemberID: [UInt8]]) {
+        replace(with: application.signingKeys() ?? genesisKeys)
+    }
 }
 
 /// The stateless half of mempool admission: decode bounds, suite, known signer, signature.
