@@ -107,7 +107,7 @@ public struct CreditState: Sendable {
         for h in transactionRecords.keys.filter({ $0 < height }).sorted() {
             guard left > 0, let bucket = transactionRecords[h] else { break }
             // Sorted, so that a replica that loaded a snapshot prunes the same keys.
-            let keys = bucket.sorted { $0.lexicographicallyPrecedes($1) }
+            let keys = bucket.sorted { KeyBytes.precedes($0, $1) }
             let n = min(left, keys.count)
             for k in keys[..<n] { put(k, nil) }
             left -= n
@@ -117,7 +117,7 @@ public struct CreditState: Sendable {
 
     /// Every committed entry, sorted by key (snapshots, tests).
     public func entries() -> [(key: [UInt8], value: [UInt8])] {
-        committed.map { (key: $0.key.bytes, value: $0.value) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+        committed.map { (key: $0.key.bytes, value: $0.value) }.sorted { KeyBytes.precedes($0.key, $1.key) }
     }
 
     /// A proof of a key's committed value (or absence) against `root`.
