@@ -265,7 +265,8 @@ struct CreditWalkthrough: Sendable {
         var settled = proposal
         let nodeNames = Set(manifest.nodes.map(\.name))
         let governors = try genesis.members.filter { m in
-            (m.role == "bureau" || m.role == "supervisor") && m.id != registrarMember.id && nodeNames.contains(m.id)
+            CreditApplicationSection.creditRole(of: m)?.isGoverning == true && m.id != registrarMember.id
+                && nodeNames.contains(m.id)
         }.map { try actor($0) }
         for g in governors { await waitUntilAccepted(token: g.token, api: g.api) }
         let proposalID = try Self.proposalID(proposal.detail)
