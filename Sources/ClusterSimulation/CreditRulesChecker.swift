@@ -21,6 +21,7 @@ public struct SimulatedCreditApplication: Application {
     }
 
     public var stateRoot: Hash { rules.stateRoot }
+    public func stateEntries() -> [StateWrite] { rules.stateEntries() }
 
     public func precheck(_ transaction: TransactionEnvelope, context: BlockContext) -> TransactionResult? {
         rules.precheck(transaction, context: context)

@@ -73,6 +73,8 @@ public struct CreditRulesApplication: Application {
 
     public var stateRoot: Hash { state.root }
 
+    public func stateEntries() -> [StateWrite] { state.committedEntries() }
+
     // MARK: - Application
 
     public func precheck(_ transaction: TransactionEnvelope, context: BlockContext) -> TransactionResult? {

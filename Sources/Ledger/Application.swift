@@ -140,6 +140,10 @@ public protocol Application: Sendable {
     /// Every member's current signing key, for the mempool's admission (members join, rotate
     /// keys and leave by governance); nil when the application does not track keys.
     func signingKeys() -> [MemberID: [UInt8]]?
+
+    /// Every entry of the current state, sorted by key: the node records genesis' state with it,
+    /// so that its state store holds the whole state (to load on restart, and for snapshots).
+    func stateEntries() -> [StateWrite]
 }
 
 extension Application {

@@ -29,6 +29,22 @@ public struct KeyValueTestApplication: Application {
         self.height = Height(0)
     }
 
+    /// Loads entries a node recorded, with the root and height recorded beside them (the root is
+    /// a hash chain over blocks, so entries alone cannot recompute it).
+    public init(hasher: any ChainHasher, entries: [(key: [UInt8], value: [UInt8])], stateRoot: Hash, height: Height) {
+        self.hasher = hasher
+        self.stateRoot = stateRoot
+        self.height = height
+        var map: [[UInt8]: [UInt8]] = [:]
+        map.reserveCapacity(entries.count)
+        for e in entries { map[e.key] = e.value }
+        self.entries = map
+    }
+
+    public func stateEntries() -> [StateWrite] {
+        entries.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map { StateWrite(key: $0.key, value: $0.value) }
+    }
+
     /// The canonical payload of a put.
     public static func putPayload(key: [UInt8], value: [UInt8]) -> [UInt8] {
         var e = CanonicalEncoder()

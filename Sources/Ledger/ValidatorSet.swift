@@ -69,7 +69,13 @@ public struct ValidatorSet: Hashable, Sendable, CanonicalCodable {
 /// The validator sets of a chain by height: genesis's set from height 0, then each committed
 /// change from its effective height. With this and genesis anyone can pick the set that must have
 /// signed the certificate of any height.
-public struct ValidatorSchedule: Hashable, Sendable {
+///
+/// Encoding (docs/encoding.md, "Validator schedule"): version 1 ‖ array(height ‖ validator set),
+/// heights strictly ascending from 0; the node persists it with the applied state.
+public struct ValidatorSchedule: Hashable, Sendable, CanonicalCodable {
+    /// Bound on the entries of a decoded schedule.
+    public static let entriesMax = 4096
+
     /// One set and the first height it is in force.
     public struct Entry: Hashable, Sendable {
         public var height: Height
@@ -95,6 +101,29 @@ public struct ValidatorSchedule: Hashable, Sendable {
     public mutating func add(_ set: ValidatorSet, from height: Height) {
         entries.removeAll { $0.height >= height && $0.height > Height(0) }
         entries.append(Entry(height: height, set: set))
+    }
+
+    public func encode(to e: inout CanonicalEncoder) {
+        e.version(1)
+        e.array(entries, max: Self.entriesMax) { e, entry in
+            e.value(entry.height)
+            e.value(entry.set)
+        }
+    }
+
+    public init(from d: inout CanonicalDecoder) throws {
+        try d.version("validator_schedule.version", supported: 1...1)
+        let list: [Entry] = try d.array("validator_schedule.entries", max: Self.entriesMax, minElementSize: 12) {
+            d in Entry(height: try d.value(), set: try d.value())
+        }
+        guard let first = list.first, first.height == Height(0),
+            zip(list, list.dropFirst()).allSatisfy({ $0.height < $1.height })
+        else {
+            throw ChainCoreError(
+                code: "codec.invalid_value", field: "validator_schedule.entries",
+                reason: "heights must ascend strictly from 0")
+        }
+        entries = list
     }
 
     /// Drops entries superseded at or before `height` (keeps the one in force there).

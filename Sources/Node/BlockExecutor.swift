@@ -153,14 +153,29 @@ public struct BlockExecutor: Sendable {
 }
 
 extension StateStore {
+    /// Meta name of the validator schedule in force after the applied height.
+    static let validatorScheduleMeta = "node.validator_schedule"
+
     /// Records a committed block's execution as a node does at commit: its writes, post-state root
-    /// and per-transaction results, in one database transaction.
-    public func record(_ execution: BlockExecution, transactionHashes: [Hash], at height: Height) throws {
+    /// and per-transaction results — and, when the block changed it, the validator schedule after
+    /// it — in one database transaction.
+    public func record(
+        _ execution: BlockExecution, transactionHashes: [Hash], at height: Height, schedule: ValidatorSchedule? = nil
+    ) throws {
         try apply(
             height: height, stateRoot: execution.stateRoot, writes: execution.writes,
             transactions: zip(transactionHashes, execution.results).map {
                 AppliedTransaction(hash: $0, result: $1)
-            })
+            },
+            meta: schedule.map { [MetaValue(name: Self.validatorScheduleMeta, value: $0.canonicalBytes)] } ?? [])
+    }
+
+    /// The validator schedule recorded with the applied state; nil when no block changed genesis'.
+    public func validatorSchedule() throws -> ValidatorSchedule? {
+        guard let bytes = try meta(Self.validatorScheduleMeta) else { return nil }
+        do { return try ValidatorSchedule(canonicalBytes: bytes) } catch {
+            throw NodeError(code: "storage.bad_schedule", reason: "recorded validator schedule: \(error)")
+        }
     }
 }
 

@@ -42,6 +42,7 @@ public struct NodeAccessAdapter: NodeAccess {
         let s = await service.host.snapshot()
         var reasons: [String] = []
         if let fault = s.storageFault { reasons.append("storage: \(fault.code)") }
+        if s.snapshotUnconfirmed { reasons.append("snapshot state not yet confirmed by a later block") }
         switch s.syncState {
         case .catchingUp: reasons.append("catching up")
         case .isolated: reasons.append("no peer reachable")

@@ -83,13 +83,66 @@ public enum ApplicationFactory {
     }
 }
 
+extension ApplicationFactory {
+    /// The application loaded from a state store's entries at its applied height, instead of
+    /// replaying every block from genesis. The credit rules rebuild their state tree and the
+    /// recomputed root must equal the recorded one (`storage.state_root_mismatch` otherwise); the
+    /// test application's root is a hash chain that entries cannot recompute, so it takes the
+    /// recorded root.
+    public static func restore(genesis: Genesis, suite: any CryptoSuite, store: StateStore) throws -> (
+        any Application, StateStore.Applied
+    ) {
+        var entries: [(key: [UInt8], value: [UInt8])] = []
+        var applied: StateStore.Applied?
+        try store.forEachEntry { a, e in
+            applied = a
+            entries.append((e.key, e.value))
+        }
+        if applied == nil { applied = try store.applied() }
+        guard let applied else {
+            throw NodeError(code: "storage.no_state", reason: "the state store holds no applied state")
+        }
+        return (try load(genesis: genesis, suite: suite, entries: entries, recorded: applied), applied)
+    }
+
+    /// The application over `entries`, whose root must recompute to `recorded`'s.
+    static func load(
+        genesis: Genesis, suite: any CryptoSuite, entries: [(key: [UInt8], value: [UInt8])],
+        recorded applied: StateStore.Applied
+    ) throws -> any Application {
+        let app: any Application
+        switch genesis.application.name {
+        case CreditApplicationSection.applicationName:
+            app = CreditRulesApplication(entries: entries, hasher: suite.hasher, verifier: suite.verifier)
+        case "test-kv":
+            app = KeyValueTestApplication(
+                hasher: suite.hasher, entries: entries, stateRoot: applied.stateRoot, height: applied.height)
+        default:
+            throw NodeError(
+                code: "genesis.unknown_application", reason: "unknown application \(genesis.application.name)")
+        }
+        guard app.stateRoot == applied.stateRoot else {
+            throw NodeError(
+                code: "storage.state_root_mismatch",
+                reason:
+                    "state at height \(applied.height) recomputes to root \(app.stateRoot.short), the store recorded \(applied.stateRoot.short)"
+            )
+        }
+        return app
+    }
+}
+
 /// The three stores of a data directory.
 public struct NodeStores: Sendable {
     public var blocks: BlockStore
     public var safety: SafetyStore
     public var state: StateStore
 
+    /// Held while the stores are open: one process per data directory.
+    public var lock: DataDirectoryLock
+
     public static func open(dataDir: String, hasher: any ChainHasher, logger: Logger) throws -> NodeStores {
+        let lock = try DataDirectoryLock(directory: dataDir)
         let blocks = try BlockStore(directory: dataDir + "/blocks", hasher: hasher)
         if let tail = blocks.openReport.truncatedTail {
             logger.error(
@@ -98,12 +151,13 @@ public struct NodeStores: Sendable {
         }
         return NodeStores(
             blocks: blocks, safety: try SafetyStore(directory: dataDir),
-            state: try StateStore(path: dataDir + "/state.sqlite"))
+            state: try StateStore(path: dataDir + "/state.sqlite"), lock: lock)
     }
 
     public func close() {
         blocks.close()
         try? state.close()
+        lock.release()
     }
 }
 
@@ -114,22 +168,74 @@ struct RecoveredChain: Sendable {
     var tipHash: Hash
     /// Transactions of the last blocks (for the mempool's replay memory).
     var recentTransactions: [(Height, [Hash], [TransactionEnvelope])]
+    /// The tip is a restored snapshot's base block: no block above it has confirmed its state root.
+    var snapshotUnconfirmed = false
 
-    /// Replays the block store into the application, and into the state store above its applied
-    /// height (the state store may lag: its commits are not fsync'd one by one).
+    /// Recovers the committed chain from the data directory. When the state store's applied
+    /// height is a block the block store holds, the application is loaded from the state store
+    /// (its recomputed root checked against the recorded one) and only the blocks above it are
+    /// replayed: a restart costs O(state), not O(history). Otherwise (an empty state store, or one
+    /// ahead of a block store whose tail was truncated) every block is replayed from genesis, and
+    /// into the state store above its applied height (its commits are not fsync'd one by one).
     static func recover(chain: ChainContext, stores: NodeStores, logger: Logger) throws -> RecoveredChain {
-        let app = try ApplicationFactory.make(genesis: chain.genesis, suite: CryptoSuites.suite(chain.suite))
-        var executor = BlockExecutor(
-            application: app, committedHash: chain.genesisHash, chainID: chain.chainID, hasher: chain.hasher,
-            verifier: chain.verifier, genesisKeys: chain.memberKeys)
-        var tip = ChainTip(
-            block: chain.genesisBlock, certificate: QuorumCertificate.genesis(chain.genesisHash),
-            stateRoot: app.stateRoot, schedule: chain.genesisSchedule)
-        var tipHash = chain.genesisHash
-        let applied = try stores.state.appliedHeight() ?? Height(0)
-        var recent: [(Height, [Hash], [TransactionEnvelope])] = []
+        let suite = CryptoSuites.suite(chain.suite)
+        let applied = try stores.state.applied()
+        let first = stores.blocks.firstHeight
         let last = stores.blocks.lastHeight ?? Height(0)
-        var h = Height(1)
+        var start: (StoredBlock, Hash, any Application, ValidatorSchedule)?
+        if let a = applied, a.height.value > 0, let first, first <= a.height, a.height <= last {
+            guard let entry = try stores.blocks.read(height: a.height) else {
+                throw NodeError(code: "storage.missing_block", reason: "block store has no height \(a.height)")
+            }
+            let sb = try StoredBlock(canonicalBytes: entry.payload)
+            do {
+                let (app, _) = try ApplicationFactory.restore(genesis: chain.genesis, suite: suite, store: stores.state)
+                let schedule = try stores.state.validatorSchedule() ?? chain.genesisSchedule
+                start = (sb, sb.block.hash(using: chain.hasher), app, schedule)
+                logger.info("loaded the state at height \(a.height) from the state store")
+            } catch let error as NodeError where error.code == "storage.state_root_mismatch" && first.value == 1 {
+                // A store written before genesis' state was recorded, or damaged: the blocks
+                // still give the state.
+                logger.warning("\(error.reason); replaying every block instead")
+            }
+        } else if let first, first.value > 1 {
+            throw NodeError(
+                code: "storage.missing_state",
+                reason:
+                    "the block store starts at height \(first) (a snapshot) but the state store is at \(applied?.height.description ?? "none"); restore the snapshot again"
+            )
+        }
+        let app = try start?.2 ?? ApplicationFactory.make(genesis: chain.genesis, suite: suite)
+        if applied == nil {
+            // A fresh state store: genesis' state first, so the store holds the whole state.
+            try stores.state.apply(height: Height(0), stateRoot: app.stateRoot, writes: app.stateEntries())
+        }
+        var executor = BlockExecutor(
+            application: app, committedHash: start?.1 ?? chain.genesisHash, chainID: chain.chainID,
+            hasher: chain.hasher, verifier: chain.verifier, genesisKeys: chain.memberKeys)
+        var tip =
+            start.map {
+                ChainTip(block: $0.0.block, certificate: $0.0.certificate, stateRoot: app.stateRoot, schedule: $0.3)
+            }
+            ?? ChainTip(
+                block: chain.genesisBlock, certificate: QuorumCertificate.genesis(chain.genesisHash),
+                stateRoot: app.stateRoot, schedule: chain.genesisSchedule)
+        var tipHash = start?.1 ?? chain.genesisHash
+        let appliedHeight = applied?.height ?? Height(0)
+        var recent: [(Height, [Hash], [TransactionEnvelope])] = []
+        if let (sb, _, _, _) = start, let first {
+            // The mempool's replay memory: the transactions of the last blocks below the start.
+            var h = Height(max(first.value, last.value > 255 ? last.value - 255 : 0))
+            while h <= sb.height {
+                if let entry = try stores.blocks.read(height: h) {
+                    let block = try StoredBlock(canonicalBytes: entry.payload).block
+                    recent.append((h, block.transactions.map { $0.hash(using: chain.hasher) }, block.transactions))
+                }
+                h = h.next
+            }
+        }
+        var h = tip.block.header.height.next
+        let replayFrom = h
         while h <= last {
             guard let entry = try stores.blocks.read(height: h) else {
                 throw NodeError(code: "storage.missing_block", reason: "block store has no height \(h)")
@@ -141,15 +247,23 @@ struct RecoveredChain: Sendable {
             }
             let hash = sb.block.hash(using: chain.hasher)
             let (execution, txHashes) = executor.commit(sb.block, hash: hash)
-            if h > applied { try stores.state.record(execution, transactionHashes: txHashes, at: h) }
+            let schedule = tip.schedule.adding(execution.validatorUpdates)
+            if h > appliedHeight {
+                try stores.state.record(
+                    execution, transactionHashes: txHashes, at: h,
+                    schedule: execution.validatorUpdates.isEmpty ? nil : schedule)
+            }
             tip = ChainTip(
-                block: sb.block, certificate: sb.certificate, stateRoot: execution.stateRoot,
-                schedule: tip.schedule.adding(execution.validatorUpdates))
+                block: sb.block, certificate: sb.certificate, stateRoot: execution.stateRoot, schedule: schedule)
             tipHash = hash
             if last.value - h.value < 256 { recent.append((h, txHashes, sb.block.transactions)) }
             h = h.next
         }
-        if last.value > 0 { logger.info("replayed \(last) blocks (state store was at \(applied))") }
-        return RecoveredChain(executor: executor, tip: tip, tipHash: tipHash, recentTransactions: recent)
+        if replayFrom <= last {
+            logger.info("replayed blocks \(replayFrom)...\(last) (state store was at \(appliedHeight))")
+        }
+        return RecoveredChain(
+            executor: executor, tip: tip, tipHash: tipHash, recentTransactions: recent,
+            snapshotUnconfirmed: (first?.value ?? 1) > 1 && tip.block.header.height == first)
     }
 }

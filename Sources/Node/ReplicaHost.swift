@@ -41,6 +41,9 @@ public actor ReplicaHost {
     /// The state store's applied height (it may be above the block store after a truncated tail).
     var stateApplied: Height
     var stopping = false
+    /// Started from a snapshot of a stopped node: the snapshot's state root is confirmed only when
+    /// the next block (whose header names it, checked by sync) commits on it.
+    var snapshotUnconfirmed: Bool
     public private(set) var lastCommitLatencies: [Duration] = []
 
     /// Whether the node follows the tip.
@@ -68,6 +71,7 @@ public actor ReplicaHost {
         self.executor = recovered.executor
         self.tip = recovered.tip
         self.tipHash = recovered.tipHash
+        self.snapshotUnconfirmed = recovered.snapshotUnconfirmed
         var pool = Mempool(limits: mempoolLimits, height: recovered.tip.block.header.height)
         for (h, hashes, envelopes) in recovered.recentTransactions {
             pool.committed(hashes, envelopes: envelopes, at: h)
@@ -326,17 +330,19 @@ public actor ReplicaHost {
         for (sb, hash) in appended {
             let execStart = ContinuousClock.now
             let (execution, txHashes) = executor.commit(sb.block, hash: hash)
+            let schedule = tip.schedule.adding(execution.validatorUpdates)
             if sb.height > stateApplied {
                 do {
-                    try stores.state.record(execution, transactionHashes: txHashes, at: sb.height)
+                    try stores.state.record(
+                        execution, transactionHashes: txHashes, at: sb.height,
+                        schedule: execution.validatorUpdates.isEmpty ? nil : schedule)
                 } catch {
                     throw NodeError(code: "storage.state_apply_failed", reason: "\(error)")
                 }
                 stateApplied = sb.height
             }
             tip = ChainTip(
-                block: sb.block, certificate: sb.certificate, stateRoot: execution.stateRoot,
-                schedule: tip.schedule.adding(execution.validatorUpdates))
+                block: sb.block, certificate: sb.certificate, stateRoot: execution.stateRoot, schedule: schedule)
             tipHash = hash
             mempool.committed(txHashes, envelopes: sb.block.transactions, at: sb.height)
             metrics.blockExecution.record(ContinuousClock.now - execStart)
@@ -353,6 +359,10 @@ public actor ReplicaHost {
             }
         }
         if let schedule { tip.schedule = schedule }
+        if snapshotUnconfirmed {
+            snapshotUnconfirmed = false
+            logger.info("the snapshot's state root is confirmed by block \(blocks[0].height)")
+        }
         admission.memberKeys.replace(from: executor.committed, genesisKeys: chain.memberKeys)
         metrics.committedHeight.set(Double(committedHeight.value))
         metrics.mempoolSize.set(Double(mempool.count))
@@ -419,7 +429,8 @@ public actor ReplicaHost {
             height: committedHeight, round: core?.currentRound ?? tip.block.header.round, lastBlockHash: tipHash,
             lastBlockTime: tip.block.header.timestampMillis,
             validators: tip.schedule.set(at: committedHeight.next).validators, syncState: syncState,
-            mempoolSize: mempool.count, storageFault: storageFault, peerTips: peerTips, coreRunning: core != nil)
+            mempoolSize: mempool.count, storageFault: storageFault, peerTips: peerTips, coreRunning: core != nil,
+            snapshotUnconfirmed: snapshotUnconfirmed)
     }
 }
 
@@ -435,4 +446,6 @@ public struct ReplicaSnapshot: Sendable {
     public var storageFault: NodeError?
     public var peerTips: [MemberID: Height]
     public var coreRunning: Bool
+    /// Started from a snapshot whose state root no committed block above it has named yet.
+    public var snapshotUnconfirmed: Bool
 }

@@ -206,7 +206,7 @@ extension StateStore {
 
     /// Loads a snapshot into an empty store (or, with `replacingExisting`, one whose state,
     /// block and transaction tables are dropped first) in ONE database transaction, and sets the
-    /// applied height and state root from its header. `visit` sees every entry in order before
+    /// applied height and state root from its header (and `meta`, in the same transaction). `visit` sees every entry in order before
     /// the commit; throwing from it (say, because the recomputed state root differs from the
     /// header's or from the certified one) aborts the import with nothing changed. A malformed
     /// file throws `storage.snapshot_corrupt`, likewise with nothing changed.
@@ -215,8 +215,10 @@ extension StateStore {
     /// snapshot: `transaction(hash:)` knows only transactions applied after it.
     @discardableResult
     public func importSnapshot(
-        from path: String, replacingExisting: Bool = false, visit: ((StateEntry) throws -> Void)? = nil
+        from path: String, replacingExisting: Bool = false, meta: [MetaValue] = [],
+        visit: ((StateEntry) throws -> Void)? = nil
     ) throws -> StateSnapshotHeader {
+        try checkMetaNames(meta)
         let reader = try StateSnapshotReader(
             path: path, keyBytesMax: options.keyBytesMax, valueBytesMax: options.valueBytesMax)
         let header = reader.header
@@ -235,6 +237,7 @@ extension StateStore {
                 try visit?(entry)
                 try insert.execute(arguments: [Data(entry.key), Data(entry.value)])
             }
+            try StateStore.writeMeta(db, meta)
             try StateStore.setApplied(db, height: h, stateRoot: header.stateRoot, txCount: 0)
         }
         logger.info(

@@ -135,12 +135,16 @@ public final class StateStore: Sendable {
     /// Applies block `height` atomically: its state writes (nil value = delete), its transactions
     /// (in block order) and the new applied height and state root. `height` must be
     /// `appliedHeight + 1`, or anything when nothing is applied yet (genesis, or a fresh store).
+    /// `meta` values (node-level data that must move with the state, such as the validator
+    /// schedule) are written in the same transaction.
     /// On failure nothing of the block is applied; a full disk gives `storage.disk_full` and the
     /// same call succeeds once space returns.
     public func apply(
-        height: Height, stateRoot: Hash, writes: [StateWrite], transactions: [AppliedTransaction] = []
+        height: Height, stateRoot: Hash, writes: [StateWrite], transactions: [AppliedTransaction] = [],
+        meta: [MetaValue] = []
     ) throws {
         let h = try StateStore.sqlHeight(height)
+        try checkMetaNames(meta)
         for w in writes {
             guard w.key.count <= options.keyBytesMax, (w.value?.count ?? 0) <= options.valueBytesMax else {
                 throw StorageError(
@@ -173,7 +177,36 @@ public final class StateStore: Sendable {
             for (i, t) in transactions.enumerated() {
                 try insertTx.execute(arguments: [Data(t.hash.bytes), h, i, t.result.code, t.result.detail])
             }
+            try StateStore.writeMeta(db, meta)
             try StateStore.setApplied(db, height: h, stateRoot: stateRoot, txCount: transactions.count)
+        }
+    }
+
+    /// A named value of the meta table.
+    public struct MetaValue: Sendable, Equatable {
+        public var name: String
+        public var value: [UInt8]
+
+        public init(name: String, value: [UInt8]) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    func checkMetaNames(_ meta: [MetaValue]) throws {
+        for m in meta where m.name.hasPrefix("storage.") {
+            throw StorageError(
+                code: StorageError.invalidArgument, path: path, reason: "meta names starting with storage. are reserved"
+            )
+        }
+    }
+
+    static func writeMeta(_ db: Database, _ meta: [MetaValue]) throws {
+        for m in meta {
+            try db.execute(
+                sql:
+                    "INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                arguments: [m.name, Data(m.value)])
         }
     }
 
@@ -255,17 +288,10 @@ public final class StateStore: Sendable {
 
     /// Sets (or with nil removes) a meta value. Names starting with `storage.` are reserved.
     public func setMeta(_ name: String, _ value: [UInt8]?) throws {
-        guard !name.hasPrefix("storage.") else {
-            throw StorageError(
-                code: StorageError.invalidArgument, path: path, reason: "meta names starting with storage. are reserved"
-            )
-        }
+        try checkMetaNames([MetaValue(name: name, value: [])])
         try write("write meta") { db in
             if let value {
-                try db.execute(
-                    sql:
-                        "INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-                    arguments: [name, Data(value)])
+                try StateStore.writeMeta(db, [MetaValue(name: name, value: value)])
             } else {
                 try db.execute(sql: "DELETE FROM meta WHERE name = ?", arguments: [name])
             }

@@ -45,6 +45,8 @@ public struct StorageError: Error, Equatable, Sendable, CustomStringConvertible 
     public static let notEmpty = "storage.not_empty"
     /// An SQLite error other than a full disk (the SQLite message in the reason).
     public static let database = "storage.database"
+    /// The data directory is locked by another process (a running node).
+    public static let locked = "storage.locked"
     /// An argument out of its documented range (a programming error surfaced as a value).
     public static let invalidArgument = "storage.invalid_argument"
 }

@@ -10,7 +10,7 @@ struct CreditChain: AsyncParsableCommand {
             CryptoCommand.self, USCCCommand.self, TokenCommand.self, TxCommand.self, StatusCommand.self,
             BenchApplyCommand.self, ConsortiumCommand.self, MemberCommand.self, SimulateCommand.self,
             GenesisCommand.self, NodeCommand.self, ClusterCommand.self, DemoCommand.self, BenchCommand.self,
-            WalkthroughCommand.self,
+            WalkthroughCommand.self, SnapshotCommand.self,
         ]
     )
 }

@@ -56,4 +56,28 @@ import Testing
         #expect(schedule.entries.count == 1)
         #expect(schedule.set(at: Height(11)) == b)
     }
+
+    @Test func aScheduleRoundTripsAndItsHeightsMustAscendFromZero() throws {
+        let a = try ValidatorSet([Validator(member: member("a"), publicKey: [1])])
+        let b = try ValidatorSet([Validator(member: member("b"), publicKey: [2])])
+        var schedule = ValidatorSchedule(genesis: a)
+        schedule.add(b, from: Height(10))
+        schedule.add(a, from: Height(20))
+        #expect(try ValidatorSchedule(canonicalBytes: schedule.canonicalBytes) == schedule)
+
+        // Hand-encoded: entries out of order, and a first entry above 0.
+        func encoded(_ entries: [(UInt64, ValidatorSet)]) -> [UInt8] {
+            var e = CanonicalEncoder()
+            e.version(1)
+            e.array(entries, max: 10) { e, entry in
+                e.u64(entry.0)
+                e.value(entry.1)
+            }
+            return e.bytes
+        }
+        #expect(try ValidatorSchedule(canonicalBytes: encoded([(0, a), (10, b)])).set(at: Height(10)) == b)
+        for bad in [encoded([(0, a), (10, b), (10, a)]), encoded([(5, a)]), encoded([])] {
+            #expect(throws: ChainCoreError.self) { try ValidatorSchedule(canonicalBytes: bad) }
+        }
+    }
 }

@@ -76,6 +76,11 @@ final class ClusterHarness: @unchecked Sendable {
         for _ in 0..<200 where LocalProcess.isAlive(pid) { usleep(10_000) }
     }
 
+    /// SIGTERM one node and wait for it to exit.
+    func stop(_ name: String) async {
+        _ = await LocalProcess.stop(node(name).pid, graceSeconds: 15)
+    }
+
     func restart(_ name: String) throws {
         let n = node(name)
         let pid = try LocalProcess.spawn(executable: binary, arguments: ["node", "--config", n.config], logPath: n.log)

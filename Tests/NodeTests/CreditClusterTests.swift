@@ -71,6 +71,7 @@ extension MultiProcessTests {
             }
         }
         #expect(hashes.count == 1, "nodes disagree at height \(top + 1): \(hashes)")
+        let snapshotDir = try await restartFromStateAndJoinFromSnapshot(h)
         await h.shutdown()
 
         // Privacy canary: the USCC is in no block, state database, safety file or log of any node.
@@ -84,6 +85,10 @@ extension MultiProcessTests {
                 scanned += 1
                 #expect(data.range(of: Data(Self.canary.utf8)) == nil, "\(path) holds the enterprise's USCC")
             }
+        }
+        for file in [NodeSnapshot.stateFile, NodeSnapshot.anchorFile] {
+            let data = try #require(FileManager.default.contents(atPath: snapshotDir + "/" + file))
+            #expect(data.range(of: Data(Self.canary.utf8)) == nil, "the snapshot's \(file) holds the enterprise's USCC")
         }
         #expect(scanned > 10)
     }

@@ -74,8 +74,11 @@ import Testing
 
         let target = try StateStore(path: dir.file("target.sqlite"))
         var visited = 0
-        let imported = try target.importSnapshot(from: dir.file("snap.ccs")) { _ in visited += 1 }
+        let imported = try target.importSnapshot(
+            from: dir.file("snap.ccs"), meta: [.init(name: "node.validator_schedule", value: [1, 2])]
+        ) { _ in visited += 1 }
         #expect(imported == header)
+        #expect(try target.meta("node.validator_schedule") == [1, 2])
         #expect(visited == 500)
         #expect(try target.applied() == StateStore.Applied(height: Height(3), stateRoot: root))
         #expect(try entries(target) == (try entries(source)))

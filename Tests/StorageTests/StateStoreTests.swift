@@ -74,6 +74,40 @@ import Testing
         #expect(try store.scan(prefix: [0x01], limit: 0).isEmpty)
     }
 
+    @Test func metaValuesGoInTheBlocksTransaction() throws {
+        let dir = TempDir()
+        defer { dir.remove() }
+        let store = try StateStore(path: dir.file("state.sqlite"))
+        try store.apply(
+            height: Height(1), stateRoot: root(1), writes: [StateWrite(key: [1], value: [1])],
+            meta: [.init(name: "node.schedule", value: [7, 7])])
+        #expect(try store.meta("node.schedule") == [7, 7])
+        // A refused block (wrong height) writes none of its meta either.
+        #expect(throws: StorageError.self) {
+            try store.apply(
+                height: Height(5), stateRoot: root(5), writes: [], meta: [.init(name: "node.schedule", value: [9])])
+        }
+        #expect(try store.meta("node.schedule") == [7, 7])
+        let reserved = #expect(throws: StorageError.self) {
+            try store.apply(
+                height: Height(2), stateRoot: root(2), writes: [],
+                meta: [.init(name: "storage.applied_height", value: [0])])
+        }
+        #expect(reserved?.code == StorageError.invalidArgument)
+        #expect(try store.appliedHeight() == Height(1))
+    }
+
+    @Test func aDataDirectoryHasOneHolder() throws {
+        let dir = TempDir()
+        defer { dir.remove() }
+        let lock = try DataDirectoryLock(directory: dir.file("data"))
+        let second = #expect(throws: StorageError.self) { try DataDirectoryLock(directory: dir.file("data")) }
+        #expect(second?.code == StorageError.locked)
+        lock.release()
+        let again = try DataDirectoryLock(directory: dir.file("data"))
+        again.release()
+    }
+
     @Test func prefixEnd() {
         #expect(StateStore.prefixEnd([]) == nil)
         #expect(StateStore.prefixEnd([0xFF, 0xFF]) == nil)
