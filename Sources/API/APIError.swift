@@ -155,6 +155,7 @@ extension APIError {
         "mempool.too_large": (.contentTooLarge, "Transaction too large"),
         "mempool.busy": (.tooManyRequests, "Mempool full, retry later"),
         "node.not_ready": (.serviceUnavailable, "Node not ready"),
+        "node.disk_full": (.serviceUnavailable, "Node storage full"),
         "node.internal": (.internalServerError, "Internal error"),
     ]
 

@@ -37,7 +37,12 @@ public struct SubmissionRejection: Error, Hashable, Sendable, CustomStringConver
     public static func busy(retryAfterSeconds: Int = 1) -> Self {
         .init(code: "mempool.busy", detail: "the mempool is full", retryAfterSeconds: retryAfterSeconds)
     }
-    /// The node cannot admit now (catching up, shutting down, storage full); HTTP 503.
+    /// The node's disk is full: it commits nothing and admits nothing until space returns (it
+    /// resumes by itself), but keeps serving reads; HTTP 503.
+    public static func diskFull(_ detail: String, retryAfterSeconds: Int = 10) -> Self {
+        .init(code: "node.disk_full", detail: detail, retryAfterSeconds: retryAfterSeconds)
+    }
+    /// The node cannot admit now (catching up, shutting down, a storage fault); HTTP 503.
     public static func notReady(_ detail: String, retryAfterSeconds: Int = 5) -> Self {
         .init(code: "node.not_ready", detail: detail, retryAfterSeconds: retryAfterSeconds)
     }

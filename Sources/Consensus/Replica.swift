@@ -650,13 +650,8 @@ public struct Replica: Sendable {
             guard let root = node.stateRoot else { return }
             committed.append(
                 CommittedBlock(block: node.block, hash: node.hash, certificate: certificate, stateRoot: root))
-            for update in node.updates {
-                guard let newSet = try? ValidatorSet(update.validators) else { continue }
-                // A change takes effect no earlier than one height window above its block, so
-                // every replica that accepts a block at that height has committed the change.
-                let floor = node.block.header.height.value &+ config.heightWindow &+ 1
-                schedule.add(newSet, from: Height(max(update.effectiveHeight.value, floor)))
-            }
+            schedule = schedule.adding(
+                node.updates, decidedAt: node.block.header.height, heightWindow: config.heightWindow)
             remember(LinkedBlock(block: node.block, justify: node.justify), hash: node.hash)
             for h in node.transactionHashes { markCommitted(h) }
         }

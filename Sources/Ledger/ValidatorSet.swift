@@ -126,6 +126,22 @@ public struct ValidatorSchedule: Hashable, Sendable, CanonicalCodable {
         entries = list
     }
 
+    /// The schedule with the validator-set updates of the committed block at `height` added. A
+    /// change takes effect at its effective height, but never less than `heightWindow + 1` above
+    /// its block, so every replica that accepts a block at that height has committed the change.
+    /// Consensus, block sync and a node's recovery all derive the schedule with this one rule.
+    public func adding(_ updates: [ValidatorSetUpdate], decidedAt height: Height, heightWindow: UInt64)
+        -> ValidatorSchedule
+    {
+        var schedule = self
+        for update in updates {
+            guard let set = try? ValidatorSet(update.validators) else { continue }
+            let floor = height.value &+ heightWindow &+ 1
+            schedule.add(set, from: Height(max(update.effectiveHeight.value, floor)))
+        }
+        return schedule
+    }
+
     /// Drops entries superseded at or before `height` (keeps the one in force there).
     public mutating func prune(below height: Height) {
         while entries.count > 1 && entries[1].height <= height { entries.removeFirst() }

@@ -178,14 +178,3 @@ extension StateStore {
         }
     }
 }
-
-extension ValidatorSchedule {
-    /// The schedule with a block's validator-set updates added (each from its effective height).
-    func adding(_ updates: [ValidatorSetUpdate]) -> ValidatorSchedule {
-        var schedule = self
-        for u in updates {
-            if let set = try? ValidatorSet(u.validators) { schedule.add(set, from: u.effectiveHeight) }
-        }
-        return schedule
-    }
-}

@@ -71,7 +71,9 @@ public enum BlockSync {
                 )
             }
             let hash = sb.block.hash(using: chain.hasher)
-            schedule = schedule.adding(scratch.commit(sb.block, hash: hash).execution.validatorUpdates)
+            schedule = schedule.adding(
+                scratch.commit(sb.block, hash: hash).execution.validatorUpdates, decidedAt: header.height,
+                heightWindow: chain.consensusConfig.heightWindow)
             headers.append(header)
             if let cc = sb.commitCertificate {
                 let set = schedule.set(at: cc.certificate.height)

@@ -71,6 +71,7 @@ public struct NodeAccessAdapter: NodeAccess {
         case "transaction.bad_signature": return .badSignature(e.reason)
         case "transaction.unknown_signer": return .unknownSigner(e.reason)
         case "transaction.wrong_suite": return .wrongSuite(e.reason)
+        case "storage.disk_full": return .diskFull("the node's disk is full; it resumes once space returns")
         default: return .notReady(e.reason)
         }
     }

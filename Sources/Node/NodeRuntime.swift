@@ -247,7 +247,8 @@ struct RecoveredChain: Sendable {
             }
             let hash = sb.block.hash(using: chain.hasher)
             let (execution, txHashes) = executor.commit(sb.block, hash: hash)
-            let schedule = tip.schedule.adding(execution.validatorUpdates)
+            let schedule = tip.schedule.adding(
+                execution.validatorUpdates, decidedAt: h, heightWindow: chain.consensusConfig.heightWindow)
             if h > appliedHeight {
                 try stores.state.record(
                     execution, transactionHashes: txHashes, at: h,

@@ -204,6 +204,8 @@ public final class NodeService: Service, Sendable {
         if running && tip.value <= height.value + 2 { return (tip, 0) }
         do {
             return (tip, try await host.applySyncBatch(blocks, from: peer, peerTip: tip))
+        } catch let error as NodeError where error.code == StorageError.diskFull {
+            return (tip, 0)  // paused until space returns (logged once by the replica)
         } catch {
             logger.warning("sync from \(peer) refused: \(error)")
             return (tip, 0)

@@ -44,6 +44,22 @@ public actor ReplicaHost {
     /// Started from a snapshot of a stopped node: the snapshot's state root is confirmed only when
     /// the next block (whose header names it, checked by sync) commits on it.
     var snapshotUnconfirmed: Bool
+    /// A validator node outside the validator set in force (not yet added, or removed): it follows
+    /// the chain by sync and starts voting at the height a change adds it.
+    var followingOutsideTheSet = false
+    /// Committed (durable, executed) blocks whose state-store record failed, to record in order.
+    var unrecorded: [UnrecordedBlock] = []
+    /// The first record failure of the commit in progress (thrown when its blocks are done).
+    var recordFailure: (any Error)?
+    /// Probes for free space after a full disk.
+    var resumeProbe: Task<Void, Never>?
+
+    struct UnrecordedBlock: Sendable {
+        var height: Height
+        var execution: BlockExecution
+        var transactionHashes: [Hash]
+        var schedule: ValidatorSchedule?
+    }
     public private(set) var lastCommitLatencies: [Duration] = []
 
     /// Whether the node follows the tip.
@@ -88,11 +104,18 @@ public actor ReplicaHost {
 
     /// Starts (or restarts) the consensus core from the committed tip (validators only).
     func startCore() {
-        guard identity.role == .validator, !stopping else { return }
+        guard identity.role == .validator, !stopping, storageFault == nil else { return }
         guard tip.schedule.set(at: committedHeight.next).contains(identity.member) else {
-            logger.notice("not in the validator set at height \(committedHeight.next); following as an observer")
+            if !followingOutsideTheSet {
+                logger.notice("not in the validator set at height \(committedHeight.next); following as an observer")
+                followingOutsideTheSet = true
+            }
             core = nil
             return
+        }
+        if followingOutsideTheSet {
+            logger.notice("in the validator set from height \(committedHeight.next); voting")
+            followingOutsideTheSet = false
         }
         let safetyData: SafetyData?
         do {
@@ -124,6 +147,8 @@ public actor ReplicaHost {
         timer = nil
         proposalTimer?.cancel()
         proposalTimer = nil
+        resumeProbe?.cancel()
+        resumeProbe = nil
         core = nil
         for (_, list) in waiters { for c in list { c.resume() } }
         waiters = [:]
@@ -239,9 +264,7 @@ public actor ReplicaHost {
                 } catch {
                     // Without durable safety data nothing later in this step may happen (a vote
                     // could be signed twice after a crash): stop voting.
-                    logger.critical("cannot persist safety data: \(error); stopping consensus")
-                    storageFault = NodeError(code: "storage.safety_write_failed", reason: "\(error)")
-                    core = nil
+                    storageFailed(Self.storageError(error, otherwise: "storage.safety_write_failed"))
                     return
                 }
                 metrics.fsyncDuration.record(ContinuousClock.now - start)
@@ -266,9 +289,7 @@ public actor ReplicaHost {
                 do {
                     try apply(commit)
                 } catch {
-                    logger.critical("commit failed: \(error); stopping consensus until restart")
-                    storageFault = (error as? NodeError) ?? NodeError(code: "storage.commit_failed", reason: "\(error)")
-                    core = nil
+                    storageFailed((error as? NodeError) ?? NodeError(code: "storage.commit_failed", reason: "\(error)"))
                     return
                 }
             case .setTimer(let round, let atMillis):
@@ -313,33 +334,39 @@ public actor ReplicaHost {
         guard !blocks.isEmpty else { return }
         let syncStart = ContinuousClock.now
         var appended: [(StoredBlock, Hash)] = []
-        for sb in blocks {
-            precondition(sb.height.value == committedHeight.value + 1 + UInt64(appended.count), "non-contiguous commit")
-            let hash = sb.block.hash(using: chain.hasher)
-            do {
+        do {
+            for sb in blocks {
+                precondition(
+                    sb.height.value == committedHeight.value + 1 + UInt64(appended.count), "non-contiguous commit")
+                let hash = sb.block.hash(using: chain.hasher)
                 try stores.blocks.append(height: sb.height, payload: sb.canonicalBytes, sync: false)
-            } catch {
-                throw NodeError(code: "storage.block_append_failed", reason: "\(error)")
+                appended.append((sb, hash))
             }
-            appended.append((sb, hash))
-        }
-        do { try stores.blocks.sync() } catch {
-            throw NodeError(code: "storage.block_sync_failed", reason: "\(error)")
+            try stores.blocks.sync()
+        } catch {
+            // Nothing of this batch counts: drop what was appended, so the same blocks (from
+            // consensus or sync) can be appended again once the store accepts writes.
+            if !appended.isEmpty {
+                try? stores.blocks.truncate(after: committedHeight.value == 0 ? nil : committedHeight)
+            }
+            throw Self.storageError(error, otherwise: "storage.block_append_failed")
         }
         metrics.fsyncDuration.record(ContinuousClock.now - syncStart)
         for (sb, hash) in appended {
             let execStart = ContinuousClock.now
             let (execution, txHashes) = executor.commit(sb.block, hash: hash)
-            let schedule = tip.schedule.adding(execution.validatorUpdates)
+            let schedule = tip.schedule.adding(
+                execution.validatorUpdates, decidedAt: sb.height, heightWindow: chain.consensusConfig.heightWindow)
             if sb.height > stateApplied {
-                do {
-                    try stores.state.record(
-                        execution, transactionHashes: txHashes, at: sb.height,
-                        schedule: execution.validatorUpdates.isEmpty ? nil : schedule)
-                } catch {
-                    throw NodeError(code: "storage.state_apply_failed", reason: "\(error)")
+                // The block is durable and executed: it is committed whatever happens to the state
+                // store. A failed record is kept and retried in order (`retryUnrecorded`).
+                unrecorded.append(
+                    UnrecordedBlock(
+                        height: sb.height, execution: execution, transactionHashes: txHashes,
+                        schedule: execution.validatorUpdates.isEmpty ? nil : schedule))
+                if recordFailure == nil {
+                    do { try retryUnrecorded() } catch { recordFailure = error }
                 }
-                stateApplied = sb.height
             }
             tip = ChainTip(
                 block: sb.block, certificate: sb.certificate, stateRoot: execution.stateRoot, schedule: schedule)
@@ -359,6 +386,14 @@ public actor ReplicaHost {
             }
         }
         if let schedule { tip.schedule = schedule }
+        if core != nil && !tip.schedule.set(at: committedHeight.next).contains(identity.member) {
+            // Removed by a validator change: stop voting from the height it takes effect.
+            logger.notice("left the validator set at height \(committedHeight.next); following as an observer")
+            followingOutsideTheSet = true
+            core = nil
+            timer?.cancel()
+            proposalTimer?.cancel()
+        }
         if snapshotUnconfirmed {
             snapshotUnconfirmed = false
             logger.info("the snapshot's state root is confirmed by block \(blocks[0].height)")
@@ -367,13 +402,82 @@ public actor ReplicaHost {
         metrics.committedHeight.set(Double(committedHeight.value))
         metrics.mempoolSize.set(Double(mempool.count))
         metrics.mempoolBytes.set(Double(mempool.bytes))
+        if let failure = recordFailure {
+            recordFailure = nil
+            throw Self.storageError(failure, otherwise: "storage.state_apply_failed")
+        }
     }
+
+    /// Records committed blocks whose state-store transaction failed, oldest first.
+    func retryUnrecorded() throws {
+        while let next = unrecorded.first {
+            try stores.state.record(
+                next.execution, transactionHashes: next.transactionHashes, at: next.height, schedule: next.schedule)
+            stateApplied = next.height
+            unrecorded.removeFirst()
+        }
+    }
+
+    // MARK: - Storage faults
+
+    /// A node error for a storage failure: `storage.disk_full` when the disk is full (the node
+    /// resumes by itself once space returns), else `otherwise` with the failure in the reason.
+    static func storageError(_ error: any Error, otherwise code: String) -> NodeError {
+        if let e = error as? NodeError { return e }
+        if let e = error as? StorageError, e.code == StorageError.diskFull {
+            return NodeError(code: StorageError.diskFull, reason: e.path.map { "\($0): \(e.reason)" } ?? e.reason)
+        }
+        return NodeError(code: code, reason: "\(error)")
+    }
+
+    /// Stops voting and admitting on a storage failure; reads keep being served. A full disk is
+    /// probed every second and the node resumes once space returns; any other fault needs a
+    /// restart (the store's state is unknown).
+    func storageFailed(_ error: NodeError) {
+        let diskFull = error.code == StorageError.diskFull
+        logger.critical(
+            "storage failure: \(error); consensus stopped and transactions refused\(diskFull ? " until space returns" : " until restart")"
+        )
+        storageFault = error
+        core = nil
+        timer?.cancel()
+        proposalTimer?.cancel()
+        guard diskFull, resumeProbe == nil else { return }
+        resumeProbe = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                guard let self, await self.tryResume() else { continue }
+                return
+            }
+        }
+    }
+
+    /// Resumes after a full disk when the data directory has room again and every committed
+    /// block's state is recorded. Returns true when the node resumed (or stops anyway).
+    func tryResume() -> Bool {
+        guard !stopping, storageFault?.code == StorageError.diskFull else {
+            resumeProbe = nil
+            return true
+        }
+        let free = FreeSpace.bytesAvailable(at: stores.state.path) ?? 0
+        guard free >= Self.resumeFreeBytesMin else { return false }
+        do { try retryUnrecorded() } catch { return false }
+        storageFault = nil
+        resumeProbe = nil
+        logger.notice("storage writable again (\(free >> 20) MiB free); resuming at height \(committedHeight)")
+        startCore()
+        return true
+    }
+
+    /// Free space a full disk must regain before the node resumes.
+    static let resumeFreeBytesMin: UInt64 = 1 << 20
 
     // MARK: - Sync
 
     /// Verifies a batch fetched from a peer and commits it. Returns how many blocks were committed.
     func applySyncBatch(_ blocks: [StoredBlock], from peer: MemberID, peerTip: Height) throws -> Int {
         peerTips[peer] = peerTip
+        if let fault = storageFault { throw fault }
         let fresh = blocks.drop { $0.height <= committedHeight }
         guard !fresh.isEmpty else { return 0 }
         let verified = try BlockSync.verify(
@@ -381,7 +485,11 @@ public actor ReplicaHost {
             chain: chain)
         guard !verified.isEmpty else { return 0 }
         let wasBehind = committedHeight
-        try commitStored(verified, schedule: nil)
+        do { try commitStored(verified, schedule: nil) } catch {
+            let e = Self.storageError(error, otherwise: "storage.commit_failed")
+            storageFailed(e)
+            throw e
+        }
         executor.resetHead()
         metrics.syncedBlocks.increment(by: Int64(verified.count))
         logger.info("synced blocks \(wasBehind.next)...\(committedHeight) from \(peer)")

@@ -176,6 +176,21 @@ final class ClusterHarness: @unchecked Sendable {
         }
     }
 
+    func post(_ url: String, body: [UInt8], token: String) async -> (Int, [UInt8])? {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Content-Type", value: "application/octet-stream")
+        request.body = .bytes(ByteBuffer(bytes: body))
+        do {
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            let reply = try await response.body.collect(upTo: 8 << 20)
+            return (Int(response.status.code), Array(buffer: reply))
+        } catch {
+            return nil
+        }
+    }
+
     /// Waits until `condition` holds, polling; false on timeout.
     func eventually(timeout: Duration, _ condition: () async -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout

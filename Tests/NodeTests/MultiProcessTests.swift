@@ -186,6 +186,10 @@ struct MultiProcessTests {
         (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])?[name] as? String
     }
 
+    static func jsonNumber(_ name: String, _ body: [UInt8]) -> UInt64? {
+        ((try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])?[name] as? NSNumber)?.uint64Value
+    }
+
     func sendRaw(_ bytes: [UInt8], host: String, port: Int) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw NodeError(code: "test.socket", reason: "socket failed") }

@@ -1,0 +1,149 @@
+import ChainCore
+import ChainCrypto
+import Foundation
+import Ledger
+import Node
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Validator changes decided on chain while the network runs under load (the test application's
+/// system transaction; the credit rules' `setValidators` proposal produces the same update).
+extension MultiProcessTests {
+    /// A signed validator-set transaction of the test application, submitted through `via`'s API
+    /// and waited for; returns the height that committed it.
+    func changeValidators(
+        _ h: ClusterHarness, to members: [String], signer: String, via: String, tokens: [String: String]
+    ) async throws -> UInt64 {
+        let (genesis, chainID) = try Genesis.load(path: h.dir + "/genesis.json") { CryptoSuites.suite($0).hasher }
+        let suite = CryptoSuites.suite(try genesis.suiteID)
+        var validators: [Validator] = []
+        for id in members {
+            let m = try #require(genesis.member(try MemberID(id)))
+            validators.append(Validator(member: try MemberID(id), publicKey: try m.signingKeyBytes))
+        }
+        let config = try NodeConfig.load(path: h.node(signer).config)
+        let key = try suite.signingKey(pkcs8PEM: try PrivateKeyFile.read(path: config.keys.signingKey))
+        var unique = [UInt8](repeating: 0, count: 16)
+        var rng = SystemRandomNumberGenerator()
+        for i in unique.indices { unique[i] = rng.next() }
+        var envelope = TransactionEnvelope(
+            suite: try genesis.suiteID, signer: try MemberID(signer), uniqueID: unique,
+            expiry: Height(await h.height(via) + 1000), kind: KeyValueTestApplication.validatorSetKind,
+            payload: KeyValueTestApplication.validatorSetPayload(delay: 2, validators: validators))
+        try envelope.sign(with: key, chainID: chainID)
+        let token = try #require(tokens[via])
+        let reply = try #require(
+            await h.post(h.node(via).api + "/v1/transactions?wait=commit", body: envelope.canonicalBytes, token: token))
+        let body = String(decoding: reply.1, as: UTF8.self)
+        #expect(reply.0 == 200 && body.contains("\"committed\""), "validator change: \(reply.0) \(body)")
+        return Self.jsonNumber("height", reply.1) ?? 0
+    }
+
+    /// The proposers of blocks `from…to` as `via` serves them.
+    func proposers(_ h: ClusterHarness, from: UInt64, to: UInt64, via: String, tokens: [String: String]) async throws
+        -> [String]
+    {
+        let t = try #require(tokens[via])
+        var out: [String] = []
+        for height in from...to {
+            guard let (code, body) = await h.get(h.node(via).api + "/v1/blocks/\(height)", token: t), code == 200,
+                let block = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+                let proposer = (block["header"] as? [String: Any])?["proposer"] as? String
+            else { continue }
+            out.append(proposer)
+        }
+        return out
+    }
+
+    /// A fifth node configured as a validator follows the chain until a validator change adds it,
+    /// then votes and proposes; a second change removes a genesis validator, which stops voting
+    /// while the other four keep committing. A load runs throughout and every transaction it saw
+    /// acknowledged is committed.
+    @Test func aValidatorJoinsAndAnotherLeavesUnderLoad() async throws {
+        let h = try await ClusterHarness(validators: 4, observers: 1)
+        defer { h.killAll() }
+        let joiner = try #require(h.manifest.nodes.first { $0.role == .observer }?.name)
+        await h.stop(joiner)
+        let configPath = h.node(joiner).config
+        let text = try String(contentsOfFile: configPath, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"observer\"", with: "\"validator\"").write(
+            toFile: configPath, atomically: true, encoding: .utf8)
+        try h.restart(joiner)
+        let following = await h.eventually(timeout: .seconds(30)) {
+            h.logTail(joiner, bytes: 100_000).contains("not in the validator set")
+        }
+        #expect(following, "the fifth node did not start following: \(h.logTail(joiner))")
+
+        // One operator token per node, used once the node accepts it (nodes reload tokens each second).
+        var tokens: [String: String] = [:]
+        for n in h.manifest.nodes { tokens[n.name] = try token(h, node: n.name) }
+        let accepted = await h.eventually(timeout: .seconds(10)) {
+            for n in h.manifest.nodes {
+                guard let t = tokens[n.name], await h.get(n.api + "/v1/blocks/1", token: t)?.0 == 200 else {
+                    return false
+                }
+            }
+            return true
+        }
+        #expect(accepted, "the nodes did not accept their new tokens")
+
+        let acks = h.dir + "-acks"
+        let load = try h.startLoad(seconds: 600, clients: 8, ackLog: acks)
+        defer { LocalProcess.signal(load, SIGKILL) }
+        try await Task.sleep(for: .seconds(1))
+
+        // Add the fifth validator.
+        let five = ["validator-1", "validator-2", "validator-3", "validator-4", joiner]
+        let added = try await changeValidators(h, to: five, signer: "validator-1", via: "validator-1", tokens: tokens)
+        #expect(added > 0)
+        let effective = added + 201
+        let joined = await h.eventually(timeout: .seconds(180)) {
+            h.logTail(joiner, bytes: 100_000).contains("in the validator set from height")
+        }
+        #expect(joined, "the fifth validator never joined: \(h.logTail(joiner))")
+        let proposed = await h.eventually(timeout: .seconds(60)) {
+            let top = await h.height("validator-2")
+            guard top > effective + 5 else { return false }
+            return (try? await proposers(h, from: effective, to: effective + 5, via: "validator-2", tokens: tokens))?
+                .contains(joiner)
+                == true
+        }
+        #expect(proposed, "the fifth validator never proposed a block after height \(effective)")
+
+        // Remove validator-1.
+        let four = ["validator-2", "validator-3", "validator-4", joiner]
+        let removed = try await changeValidators(h, to: four, signer: "validator-2", via: "validator-2", tokens: tokens)
+        let removedFrom = removed + 201
+        let left = await h.eventually(timeout: .seconds(180)) {
+            h.logTail("validator-1", bytes: 100_000).contains("left the validator set at height")
+        }
+        #expect(left, "validator-1 never left: \(h.logTail("validator-1"))")
+        let advanced = await h.eventually(timeout: .seconds(60)) {
+            await h.height("validator-2") > removedFrom + 20
+        }
+        #expect(advanced, "no commits after the removal: \(h.logTail("validator-2"))")
+        let after = try await proposers(h, from: removedFrom, to: removedFrom + 20, via: "validator-3", tokens: tokens)
+        #expect(after.count == 21 && !after.contains("validator-1"), "proposers after the removal: \(after)")
+        // The removed validator still follows the chain.
+        let follows = await h.eventually(timeout: .seconds(30)) {
+            await h.height("validator-1") > removedFrom + 20
+        }
+        #expect(follows)
+
+        LocalProcess.signal(load, SIGKILL)
+        let hashes = ((try? String(contentsOfFile: acks, encoding: .utf8)) ?? "").split(separator: "\n").map(
+            String.init)
+        #expect(hashes.count > 100, "the load acknowledged only \(hashes.count) transactions")
+        let t = try #require(tokens[joiner])
+        var missing = 0
+        for hash in hashes {
+            let r = await h.get(h.node(joiner).api + "/v1/transactions/\(hash)", token: t)
+            if !(r?.0 == 200 && String(decoding: r?.1 ?? [], as: UTF8.self).contains("\"committed\"")) { missing += 1 }
+        }
+        #expect(missing == 0, "\(missing) of \(hashes.count) acknowledged transactions are not committed")
+        await h.shutdown()
+    }
+}
