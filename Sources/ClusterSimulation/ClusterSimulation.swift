@@ -588,8 +588,8 @@ struct SimulationEngine<Workload: SimulatedWorkload> {
             block: BlockReference(height: header.height, round: header.round, hash: hash), committed: committed)
         let vote = Vote(
             data: data, voter: nodes[i].member, signature: resign(nodes[i].signer, data.signingBytes(chainID: chainID)))
-        let leader = validatorSet.leader(for: header.round.next)
-        for j in nodes.indices where j != i && nodes[j].member == leader { transmit(.vote(vote), from: i, to: j) }
+        // To every other node: whoever leads the next round (by reputation or rotation) gets it.
+        for j in nodes.indices where j != i { transmit(.vote(vote), from: i, to: j) }
     }
 
     mutating func sendHugeRounds(_ i: Int) {

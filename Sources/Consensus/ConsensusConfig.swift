@@ -32,13 +32,19 @@ public struct ConsensusConfig: Sendable {
     /// old before proposing an empty block. 0 proposes at once (continuous empty blocks). Must
     /// stay well below the round timeout, or idle rounds would time out.
     public var idleBlockIntervalMillis: Int64
+    /// Leader reputation (`LeaderReputation`): committed blocks whose proposers and certificate
+    /// signers count as active; 0 is plain round-robin.
+    public var reputationWindow: Int
+    /// The window ends at the latest committed block at least this many rounds before the round
+    /// whose leader is elected, so replicas a few blocks apart still agree.
+    public var reputationLagRounds: UInt64
 
     public init(
         chainID: ChainID, genesisHash: Hash, blockTransactionsMax: Int = 256, blockBytesMax: Int = 1 << 20,
         roundTimeoutMillis: Int64 = 1000, timeoutBackoffMax: Int = 3, roundWindow: UInt64 = 200,
         heightWindow: UInt64 = 200, timestampDriftMaxMillis: Int64 = 2000, pendingBlocksMax: Int = 1024,
         committedCacheMax: Int = 1024, mempoolMax: Int = 20_000, fetchBlocksMax: Int = 64,
-        idleBlockIntervalMillis: Int64 = 0
+        idleBlockIntervalMillis: Int64 = 0, reputationWindow: Int = 10, reputationLagRounds: UInt64 = 8
     ) {
         self.chainID = chainID
         self.genesisHash = genesisHash
@@ -54,5 +60,7 @@ public struct ConsensusConfig: Sendable {
         self.mempoolMax = mempoolMax
         self.fetchBlocksMax = fetchBlocksMax
         self.idleBlockIntervalMillis = idleBlockIntervalMillis
+        self.reputationWindow = reputationWindow
+        self.reputationLagRounds = reputationLagRounds
     }
 }

@@ -36,6 +36,7 @@ public struct Replica: Sendable {
     public private(set) var safety: SafetyRules
 
     public private(set) var schedule: ValidatorSchedule
+    private var reputation: LeaderReputation
     private var blocks: [Hash: Node] = [:]
     private var rootHash: Hash
     public private(set) var committedHeight: Height
@@ -96,6 +97,12 @@ public struct Replica: Sendable {
         let data = safetyData ?? SafetyData(genesisQC: tip.certificate)
         self.safety = SafetyRules(member: member, chainID: config.chainID, signer: signer, data: data)
         self.schedule = tip.schedule
+        var reputation = LeaderReputation(window: config.reputationWindow, lag: config.reputationLagRounds)
+        for committed in recentCommitted.suffix(reputation.capacity)
+        where committed.block.header.height <= tip.block.header.height {
+            reputation.record(committed.block, certificate: committed.certificate)
+        }
+        self.reputation = reputation
         let hash = tip.block.hash(using: hasher)
         rootHash = hash
         committedHeight = tip.block.header.height
@@ -191,6 +198,11 @@ public struct Replica: Sendable {
     // MARK: - Validator sets
 
     private func set(at height: Height) -> ValidatorSet { schedule.set(at: height) }
+
+    /// The leader of `round` for a block at `height` (leader reputation over the set in force).
+    public func leader(for round: Round, height: Height) -> MemberID {
+        reputation.leader(for: round, in: set(at: height))
+    }
 
     /// The set that times out rounds and elects the next leader: the one in force just above the
     /// committed height.
@@ -315,9 +327,14 @@ public struct Replica: Sendable {
             return
         }
         let validators = set(at: header.height)
-        guard validators.leader(for: header.round) == header.proposer,
+        guard leader(for: header.round, height: header.height) == header.proposer,
             let key = validators.publicKey(of: header.proposer)
-        else { return }
+        else {
+            // Not the leader we elect (we may lag behind the others' history): its certificate
+            // still moves us, so we keep committing and catch up.
+            if p.justify.round > highQC.round, verifyQC(p.justify) { processQC(p.justify, from: from) }
+            return
+        }
         let hash = p.block.hash(using: hasher)
         let reference = BlockReference(height: header.height, round: header.round, hash: hash)
         guard
@@ -430,7 +447,7 @@ public struct Replica: Sendable {
                 block: reference, justify: p.justify, tc: p.timeoutCertificate, highQC: highQC)
         else { return }
         persists.append(.persistSafety(data))
-        let nextLeader = set(at: header.height.next).leader(for: header.round.next)
+        let nextLeader = leader(for: header.round.next, height: header.height.next)
         if nextLeader == member {
             onVote(vote)
         } else {
@@ -445,7 +462,7 @@ public struct Replica: Sendable {
         guard proposedRound != currentRound, currentRound > safety.data.lastVotedRound else { return }
         let parentRef = highQC.block
         let height = parentRef.height.next
-        guard set(at: height).leader(for: currentRound) == member else { return }
+        guard leader(for: currentRound, height: height) == member else { return }
         guard let parent = blocks[parentRef.hash] else {
             requestBlocks(parentRef.hash, peer: nil, attempt: 0)
             return
@@ -512,7 +529,7 @@ public struct Replica: Sendable {
             v.data.block.height > committedHeight
         else { return }
         let validators = set(at: v.data.block.height)
-        guard set(at: v.data.block.height.next).leader(for: round.next) == member,
+        guard leader(for: round.next, height: v.data.block.height.next) == member,
             let key = validators.publicKey(of: v.voter)
         else { return }
         if let previous = votesSeen[round]?[v.voter] {
@@ -653,6 +670,7 @@ public struct Replica: Sendable {
             schedule = schedule.adding(
                 node.updates, decidedAt: node.block.header.height, heightWindow: config.heightWindow)
             remember(LinkedBlock(block: node.block, justify: node.justify), hash: node.hash)
+            reputation.record(node.block, certificate: certificate)
             for h in node.transactionHashes { markCommitted(h) }
         }
         pendingCommit = nil

@@ -40,6 +40,13 @@ public struct CommittedBlock: Hashable, Sendable {
     public var certificate: QuorumCertificate
     /// The state root after executing it.
     public var stateRoot: Hash
+
+    public init(block: Block, hash: Hash, certificate: QuorumCertificate, stateRoot: Hash) {
+        self.block = block
+        self.hash = hash
+        self.certificate = certificate
+        self.stateRoot = stateRoot
+    }
 }
 
 /// Blocks made final by one commit certificate, ascending by height.

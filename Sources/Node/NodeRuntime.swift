@@ -170,6 +170,8 @@ struct RecoveredChain: Sendable {
     var recentTransactions: [(Height, [Hash], [TransactionEnvelope])]
     /// The tip is a restored snapshot's base block: no block above it has confirmed its state root.
     var snapshotUnconfirmed = false
+    /// The last committed blocks with their certificates (for the consensus core's history).
+    var recentCommitted: [CommittedBlock] = []
 
     /// Recovers the committed chain from the data directory. When the state store's applied
     /// height is a block the block store holds, the application is loaded from the state store
@@ -263,8 +265,30 @@ struct RecoveredChain: Sendable {
         if replayFrom <= last {
             logger.info("replayed blocks \(replayFrom)...\(last) (state store was at \(appliedHeight))")
         }
+        // The core's recent history: the last stored blocks, each with its certificate.
+        var recentCommitted: [CommittedBlock] = []
+        if let first, last.value > 0 {
+            var h = Height(max(first.value, last.value > 63 ? last.value - 63 : 1))
+            while h <= last {
+                if let entry = try stores.blocks.read(height: h) {
+                    let sb = try StoredBlock(canonicalBytes: entry.payload)
+                    // A block's post-state root is named by its child's header (the tip's is known).
+                    if let previous = recentCommitted.indices.last,
+                        recentCommitted[previous].block.header.height.next == h
+                    {
+                        recentCommitted[previous].stateRoot = sb.block.header.stateRoot
+                    }
+                    recentCommitted.append(
+                        CommittedBlock(
+                            block: sb.block, hash: sb.block.hash(using: chain.hasher), certificate: sb.certificate,
+                            stateRoot: h == last ? tip.stateRoot : .zero))
+                }
+                h = h.next
+            }
+        }
         return RecoveredChain(
             executor: executor, tip: tip, tipHash: tipHash, recentTransactions: recent,
-            snapshotUnconfirmed: (first?.value ?? 1) > 1 && tip.block.header.height == first)
+            snapshotUnconfirmed: (first?.value ?? 1) > 1 && tip.block.header.height == first,
+            recentCommitted: recentCommitted)
     }
 }

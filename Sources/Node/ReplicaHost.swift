@@ -53,6 +53,8 @@ public actor ReplicaHost {
     var recordFailure: (any Error)?
     /// Probes for free space after a full disk.
     var resumeProbe: Task<Void, Never>?
+    /// The last committed blocks (at most twice `recentCommittedMax`), for `startCore`.
+    var recentCommitted: [CommittedBlock]
 
     struct UnrecordedBlock: Sendable {
         var height: Height
@@ -88,6 +90,7 @@ public actor ReplicaHost {
         self.tip = recovered.tip
         self.tipHash = recovered.tipHash
         self.snapshotUnconfirmed = recovered.snapshotUnconfirmed
+        self.recentCommitted = recovered.recentCommitted
         var pool = Mempool(limits: mempoolLimits, height: recovered.tip.block.header.height)
         for (h, hashes, envelopes) in recovered.recentTransactions {
             pool.committed(hashes, envelopes: envelopes, at: h)
@@ -127,7 +130,7 @@ public actor ReplicaHost {
         }
         var replica = Replica(
             config: chain.consensusConfig, member: identity.member, signer: identity.signer, hasher: chain.hasher,
-            verifier: chain.verifier, tip: tip, safetyData: safetyData)
+            verifier: chain.verifier, tip: tip, safetyData: safetyData, recentCommitted: recentCommitted)
         let pending = mempool.batch(countMax: chain.consensusConfig.mempoolMax, bytesMax: Int.max)
         core = nil
         var effects = replica.step(Input(.start, nowMillis: Self.nowMillis()))
@@ -234,7 +237,7 @@ public actor ReplicaHost {
         var r = round.next
         var tries = 0
         while out.count < count && tries < set.count * 2 {
-            let l = set.leader(for: r)
+            let l = core?.leader(for: r, height: committedHeight.next) ?? set.leader(for: r)
             if l != identity.member && !out.contains(l) { out.append(l) }
             r = r.next
             tries += 1
@@ -371,6 +374,9 @@ public actor ReplicaHost {
             tip = ChainTip(
                 block: sb.block, certificate: sb.certificate, stateRoot: execution.stateRoot, schedule: schedule)
             tipHash = hash
+            rememberCommitted(
+                CommittedBlock(block: sb.block, hash: hash, certificate: sb.certificate, stateRoot: execution.stateRoot)
+            )
             mempool.committed(txHashes, envelopes: sb.block.transactions, at: sb.height)
             metrics.blockExecution.record(ContinuousClock.now - execStart)
             metrics.committedBlocks.increment()
@@ -407,6 +413,17 @@ public actor ReplicaHost {
             throw Self.storageError(failure, otherwise: "storage.state_apply_failed")
         }
     }
+
+    /// Keeps the last committed blocks for a (re)started core: it serves them to lagging peers
+    /// and elects leaders from their history (`LeaderReputation`).
+    func rememberCommitted(_ block: CommittedBlock) {
+        recentCommitted.append(block)
+        if recentCommitted.count > Self.recentCommittedMax * 2 {
+            recentCommitted.removeFirst(recentCommitted.count - Self.recentCommittedMax)
+        }
+    }
+
+    static let recentCommittedMax = 64
 
     /// Records committed blocks whose state-store transaction failed, oldest first.
     func retryUnrecorded() throws {

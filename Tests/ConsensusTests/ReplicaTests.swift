@@ -83,6 +83,38 @@ import Testing
         #expect(cluster.commits[2].prefix(3).map(\.hash) == cluster.commits[0].prefix(3).map(\.hash))
     }
 
+    /// A crashed validator costs a timeout every rotation under round-robin; with leader
+    /// reputation it stops being elected once a window of committed blocks goes by without it.
+    @Test func leaderReputationStopsElectingACrashedValidator() {
+        func run(reputationWindow: Int) -> (timeouts: Int, lateTimeouts: Int, commits: [CommittedBlock]) {
+            var cluster = ScriptedCluster(reputationWindow: reputationWindow)
+            cluster.down = [1]
+            cluster.start()
+            var timeouts = 0
+            var lateTimeouts = 0
+            for _ in 0..<300 where (cluster.commits[0].count) < 60 {
+                cluster.run(limit: 200)
+                if cluster.inbox.isEmpty {
+                    cluster.fireTimers()
+                    timeouts += 1
+                    if cluster.commits[0].count >= 30 { lateTimeouts += 1 }
+                }
+            }
+            return (timeouts, lateTimeouts, cluster.commits[0])
+        }
+        let plain = run(reputationWindow: 0)
+        let reputation = run(reputationWindow: 10)
+        #expect(plain.commits.count >= 60 && reputation.commits.count >= 60)
+        // Round-robin: about one timeout per rotation, all along.
+        #expect(plain.lateTimeouts >= 5, "round-robin timeouts after height 30: \(plain.lateTimeouts)")
+        // Reputation: none once the crashed validator is out of the window.
+        #expect(reputation.lateTimeouts == 0, "timeouts after height 30: \(reputation.lateTimeouts)")
+        #expect(reputation.timeouts < plain.timeouts)
+        let proposers = reputation.commits.dropFirst(30).map(\.block.header.proposer)
+        #expect(!proposers.contains(member(1)))
+        #expect(Set(proposers) == [member(0), member(2), member(3)])
+    }
+
     @Test func equivocatingVotesProduceEvidence() throws {
         var leader = makeReplica(2)  // leader of round 2 collects round-1 votes
         _ = leader.step(Input(.start, nowMillis: 0))

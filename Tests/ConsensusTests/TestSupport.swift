@@ -25,14 +25,15 @@ func validatorSet(_ n: Int) -> ValidatorSet {
     try! ValidatorSet((0..<n).map { Validator(member: member($0), publicKey: signers[$0].publicKey) })
 }
 
-func config(idleBlockIntervalMillis: Int64 = 0) -> ConsensusConfig {
+func config(idleBlockIntervalMillis: Int64 = 0, reputationWindow: Int = 10) -> ConsensusConfig {
     ConsensusConfig(
         chainID: chainID, genesisHash: genesisHash, blockTransactionsMax: 4, blockBytesMax: 4096,
-        idleBlockIntervalMillis: idleBlockIntervalMillis)
+        idleBlockIntervalMillis: idleBlockIntervalMillis, reputationWindow: reputationWindow)
 }
 
 func makeReplica(
-    _ i: Int, n: Int = 4, safety: SafetyData? = nil, tip: ChainTip? = nil, idleBlockIntervalMillis: Int64 = 0
+    _ i: Int, n: Int = 4, safety: SafetyData? = nil, tip: ChainTip? = nil, idleBlockIntervalMillis: Int64 = 0,
+    reputationWindow: Int = 10
 ) -> Replica {
     let tip =
         tip
@@ -40,7 +41,8 @@ func makeReplica(
             block: genesisBlock, certificate: genesisQC, stateRoot: genesisRoot,
             schedule: ValidatorSchedule(genesis: validatorSet(n)))
     return Replica(
-        config: config(idleBlockIntervalMillis: idleBlockIntervalMillis), member: member(i), signer: signers[i],
+        config: config(idleBlockIntervalMillis: idleBlockIntervalMillis, reputationWindow: reputationWindow),
+        member: member(i), signer: signers[i],
         hasher: hasher, verifier: verifier, tip: tip,
         safetyData: safety)
 }
@@ -79,8 +81,10 @@ struct ScriptedCluster {
     var down: Set<Int> = []
     var now: Int64 = 1000
 
-    init(n: Int = 4, idleBlockIntervalMillis: Int64 = 0) {
-        replicas = (0..<n).map { makeReplica($0, n: n, idleBlockIntervalMillis: idleBlockIntervalMillis) }
+    init(n: Int = 4, idleBlockIntervalMillis: Int64 = 0, reputationWindow: Int = 10) {
+        replicas = (0..<n).map {
+            makeReplica($0, n: n, idleBlockIntervalMillis: idleBlockIntervalMillis, reputationWindow: reputationWindow)
+        }
         proposalsDue = Array(repeating: nil, count: n)
         let app = KeyValueTestApplication(hasher: hasher, genesisRoot: genesisRoot)
         apps = Array(repeating: [genesisHash: app], count: n)
