@@ -44,7 +44,7 @@ public struct ConsensusConfig: Sendable {
         roundTimeoutMillis: Int64 = 1000, timeoutBackoffMax: Int = 3, roundWindow: UInt64 = 200,
         heightWindow: UInt64 = 200, timestampDriftMaxMillis: Int64 = 2000, pendingBlocksMax: Int = 1024,
         committedCacheMax: Int = 1024, mempoolMax: Int = 20_000, fetchBlocksMax: Int = 64,
-        idleBlockIntervalMillis: Int64 = 0, reputationWindow: Int = 10, reputationLagRounds: UInt64 = 8
+        idleBlockIntervalMillis: Int64 = 0, reputationWindow: Int = 3, reputationLagRounds: UInt64 = 6
     ) {
         self.chainID = chainID
         self.genesisHash = genesisHash

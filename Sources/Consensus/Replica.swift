@@ -741,8 +741,21 @@ public struct Replica: Sendable {
             to = others[(attempt + Int(currentRound.value % 1024)) % others.count]
         }
         let request = BlockRequest(
-            target: target, fromHeight: committedHeight, limit: UInt16(clamping: config.fetchBlocksMax))
+            target: target, fromHeight: fetchFloor(attempt: attempt), limit: UInt16(clamping: config.fetchBlocksMax))
         sends.append(.send(to: to, .blockRequest(request)))
+    }
+
+    /// Where a block request starts. A first attempt asks above the highest certified block held,
+    /// so a catch-up longer than one response continues where the last one ended (responses run
+    /// upwards from the request's height); a retry asks above the committed height, in case that
+    /// block lies on another branch than the target.
+    private func fetchFloor(attempt: Int) -> Height {
+        guard attempt == 0 else { return committedHeight }
+        var top = committedHeight
+        for node in blocks.values where node.certificate != nil && node.block.header.height > top {
+            top = node.block.header.height
+        }
+        return top
     }
 
     private mutating func onBlockRequest(_ r: BlockRequest, from: MemberID) {
