@@ -42,18 +42,19 @@ extension MultiProcessTests {
         return Self.jsonNumber("height", reply.1) ?? 0
     }
 
-    /// The proposers of blocks `from…to` as `via` serves them.
-    func proposers(_ h: ClusterHarness, from: UInt64, to: UInt64, via: String, tokens: [String: String]) async throws
-        -> [String]
+    /// The proposer and the certificate signers of each block `from…to`, as `via` serves them.
+    func participants(_ h: ClusterHarness, from: UInt64, to: UInt64, via: String, tokens: [String: String])
+        async throws -> [(proposer: String, signers: [String])]
     {
         let t = try #require(tokens[via])
-        var out: [String] = []
+        var out: [(proposer: String, signers: [String])] = []
         for height in from...to {
             guard let (code, body) = await h.get(h.node(via).api + "/v1/blocks/\(height)", token: t), code == 200,
                 let block = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-                let proposer = (block["header"] as? [String: Any])?["proposer"] as? String
+                let proposer = (block["header"] as? [String: Any])?["proposer"] as? String,
+                let signatures = (block["commit_certificate"] as? [String: Any])?["signatures"] as? [[String: Any]]
             else { continue }
-            out.append(proposer)
+            out.append((proposer, signatures.compactMap { $0["validator"] as? String }))
         }
         return out
     }
@@ -104,14 +105,15 @@ extension MultiProcessTests {
             h.logTail(joiner, bytes: 100_000).contains("in the validator set from height")
         }
         #expect(joined, "the fifth validator never joined: \(h.logTail(joiner))")
-        let proposed = await h.eventually(timeout: .seconds(60)) {
-            let top = await h.height("validator-2")
-            guard top > effective + 5 else { return false }
-            return (try? await proposers(h, from: effective, to: effective + 5, via: "validator-2", tokens: tokens))?
-                .contains(joiner)
-                == true
+        // It votes: its signature is in the certificates of blocks above the change.
+        let voted = await h.eventually(timeout: .seconds(60)) {
+            guard await h.height("validator-2") > effective + 20 else { return false }
+            let seen =
+                (try? await participants(h, from: effective, to: effective + 20, via: "validator-2", tokens: tokens))
+                ?? []
+            return seen.contains { $0.signers.contains(joiner) || $0.proposer == joiner }
         }
-        #expect(proposed, "the fifth validator never proposed a block after height \(effective)")
+        #expect(voted, "the fifth validator never signed a certificate after height \(effective)")
 
         // Remove validator-1.
         let four = ["validator-2", "validator-3", "validator-4", joiner]
@@ -125,8 +127,14 @@ extension MultiProcessTests {
             await h.height("validator-2") > removedFrom + 20
         }
         #expect(advanced, "no commits after the removal: \(h.logTail("validator-2"))")
-        let after = try await proposers(h, from: removedFrom, to: removedFrom + 20, via: "validator-3", tokens: tokens)
-        #expect(after.count == 21 && !after.contains("validator-1"), "proposers after the removal: \(after)")
+        let after = try await participants(
+            h, from: removedFrom, to: removedFrom + 20, via: "validator-3", tokens: tokens)
+        #expect(after.count == 21, "blocks read after the removal: \(after.count)")
+        #expect(
+            !after.contains { $0.proposer == "validator-1" || $0.signers.contains("validator-1") },
+            "validator-1 still takes part after the removal: \(after)")
+        // The set's four members carry the chain: every certificate has a quorum of them.
+        #expect(after.allSatisfy { Set($0.signers).isSubset(of: four) && $0.signers.count >= 3 })
         // The removed validator still follows the chain.
         let follows = await h.eventually(timeout: .seconds(30)) {
             await h.height("validator-1") > removedFrom + 20
