@@ -35,16 +35,16 @@ public struct ConsensusConfig: Sendable {
     /// Leader reputation (`LeaderReputation`): committed blocks whose proposers and certificate
     /// signers count as active; 0 is plain round-robin.
     public var reputationWindow: Int
-    /// The window ends at the latest committed block at least this many rounds before the round
-    /// whose leader is elected, so replicas a few blocks apart still agree.
-    public var reputationLagRounds: UInt64
+    /// The window ends this many heights below the parent of the block whose leader is elected,
+    /// so replicas a few commits apart still agree.
+    public var reputationLagHeights: UInt64
 
     public init(
         chainID: ChainID, genesisHash: Hash, blockTransactionsMax: Int = 256, blockBytesMax: Int = 1 << 20,
         roundTimeoutMillis: Int64 = 1000, timeoutBackoffMax: Int = 3, roundWindow: UInt64 = 200,
         heightWindow: UInt64 = 200, timestampDriftMaxMillis: Int64 = 2000, pendingBlocksMax: Int = 1024,
         committedCacheMax: Int = 1024, mempoolMax: Int = 20_000, fetchBlocksMax: Int = 64,
-        idleBlockIntervalMillis: Int64 = 0, reputationWindow: Int = 3, reputationLagRounds: UInt64 = 6
+        idleBlockIntervalMillis: Int64 = 0, reputationWindow: Int = 10, reputationLagHeights: UInt64 = 3
     ) {
         self.chainID = chainID
         self.genesisHash = genesisHash
@@ -61,6 +61,6 @@ public struct ConsensusConfig: Sendable {
         self.fetchBlocksMax = fetchBlocksMax
         self.idleBlockIntervalMillis = idleBlockIntervalMillis
         self.reputationWindow = reputationWindow
-        self.reputationLagRounds = reputationLagRounds
+        self.reputationLagHeights = reputationLagHeights
     }
 }

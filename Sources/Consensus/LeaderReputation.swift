@@ -2,26 +2,28 @@ import ChainCore
 import Ledger
 
 /// Leader reputation (after DiemBFT v4's): a round's leader rotates among the validators that took
-/// part in recent committed blocks, so a crashed validator stops costing a round timeout — and the
-/// block before its round — every rotation.
+/// part in recent blocks, so a crashed validator stops costing a round timeout — and the block
+/// before its round — every rotation.
 ///
-/// The participants of a committed block are its proposer and the signers of its certificate. For
-/// round r the window is the `window` committed blocks ending at the latest one whose round is at
-/// most r − `lag`: every honest replica in round r has committed that far, so they all elect the
-/// same leader from the same committed history. The leader of r is then the validator at index
-/// r mod k among the k validators (in member order) of the set in force that appear in the window.
-/// With fewer than `window` blocks known, or fewer than a quorum of active validators, it is plain
-/// round-robin over the whole set. Safety never depends on who leads; a replica that elects another
-/// leader (one lagging behind the others) only withholds its vote until it catches up.
+/// The participants of a block are its proposer and the signers of the certificate that certifies
+/// it (its child's `justify`). The leader of round r for a block extending parent P (height p) is
+/// elected from the `window` blocks of P's ancestry ending at height p − `lag`
+/// (`Replica.leader(for:parentHash:)`): that input is fixed by P itself, so every replica that
+/// holds P elects the same leader, whatever its own commit height or round. The leader is the
+/// validator at index r mod k among the k validators (in member order) of the set in force that
+/// took part in the window; with fewer than a quorum of them, or while the chain is shorter than
+/// `lag + window`, it is plain round-robin over the whole set. Safety never depends on who leads.
+///
+/// This type keeps the committed part of that history (the pending part is the replica's tree).
 struct LeaderReputation: Sendable {
     struct Entry: Sendable, Equatable {
-        var round: Round
+        var height: Height
         var participants: [MemberID]
     }
 
     let window: Int
     let lag: UInt64
-    /// Committed blocks, ascending, at most `capacity`.
+    /// Committed blocks, ascending and contiguous, at most `capacity` (a ring over `head`).
     private(set) var entries: [Entry] = []
     private var head = 0
 
@@ -30,15 +32,20 @@ struct LeaderReputation: Sendable {
         self.lag = lag
     }
 
-    /// Enough history for any round: the window plus the blocks committed within `lag` rounds.
-    var capacity: Int { window + Int(min(lag, 4096)) + 1 }
+    /// History kept: the window, with room for the commits a replica may be ahead by.
+    var capacity: Int { window + Int(min(lag, 4096)) + 64 }
 
-    /// Records a committed block and the certificate that certifies it.
+    /// Records a committed block and the certificate that certifies it (blocks must come in
+    /// height order; a gap restarts the history).
     mutating func record(_ block: Block, certificate: QuorumCertificate) {
         guard window > 0, block.header.height.value > 0 else { return }
+        if let last = entries.last, last.height.next != block.header.height {
+            entries.removeAll()
+            head = 0
+        }
         var participants = certificate.signatures.map(\.signer)
         participants.append(block.header.proposer)
-        entries.append(Entry(round: block.header.round, participants: participants))
+        entries.append(Entry(height: block.header.height, participants: participants))
         if entries.count - head > capacity {
             head += 1
             if head > 1024 {
@@ -48,24 +55,20 @@ struct LeaderReputation: Sendable {
         }
     }
 
-    /// The leader of `round` among `set`.
-    func leader(for round: Round, in set: ValidatorSet) -> MemberID {
-        guard window > 0, round.value > lag, let active = active(anchorRound: Round(round.value - lag)) else {
-            return set.leader(for: round)
-        }
+    /// The participants recorded for the committed block at `height`, nil when not held.
+    func participants(at height: Height) -> [MemberID]? {
+        guard let first = entries.dropFirst(head).first, height >= first.height,
+            let last = entries.last, height <= last.height
+        else { return nil }
+        return entries[head + Int(height.value - first.height.value)].participants
+    }
+
+    /// The leader of `round` among `set` given the window's participants: the validator at index
+    /// round mod k among the k active members of the set, or round-robin over the whole set when
+    /// fewer than a quorum are active.
+    static func elect(_ round: Round, active: Set<MemberID>, in set: ValidatorSet) -> MemberID {
         let candidates = set.validators.filter { active.contains($0.member) }
         guard candidates.count >= set.quorum else { return set.leader(for: round) }
         return candidates[Int(round.value % UInt64(candidates.count))].member
-    }
-
-    /// The participants of the `window` blocks ending at the latest one with a round at most
-    /// `anchorRound`; nil when fewer are known.
-    func active(anchorRound: Round) -> Set<MemberID>? {
-        var end = entries.count
-        while end > head && entries[end - 1].round > anchorRound { end -= 1 }
-        guard end - head >= window else { return nil }
-        var out = Set<MemberID>()
-        for entry in entries[(end - window)..<end] { out.formUnion(entry.participants) }
-        return out
     }
 }

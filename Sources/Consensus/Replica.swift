@@ -97,7 +97,7 @@ public struct Replica: Sendable {
         let data = safetyData ?? SafetyData(genesisQC: tip.certificate)
         self.safety = SafetyRules(member: member, chainID: config.chainID, signer: signer, data: data)
         self.schedule = tip.schedule
-        var reputation = LeaderReputation(window: config.reputationWindow, lag: config.reputationLagRounds)
+        var reputation = LeaderReputation(window: config.reputationWindow, lag: config.reputationLagHeights)
         for committed in recentCommitted.suffix(reputation.capacity)
         where committed.block.header.height <= tip.block.header.height {
             reputation.record(committed.block, certificate: committed.certificate)
@@ -199,9 +199,47 @@ public struct Replica: Sendable {
 
     private func set(at height: Height) -> ValidatorSet { schedule.set(at: height) }
 
-    /// The leader of `round` for a block at `height` (leader reputation over the set in force).
-    public func leader(for round: Round, height: Height) -> MemberID {
-        reputation.leader(for: round, in: set(at: height))
+    /// The leader of `round` for a block extending `parentHash` (`LeaderReputation` over the set in
+    /// force at the block's height): elected from the parent's ancestry — the uncommitted blocks
+    /// and the committed tip from this replica's tree, each with the certificate its child on
+    /// that path carries, then the committed history. Nil when the parent is not held (or the
+    /// history is), so the leader cannot be elected here yet.
+    public func leader(for round: Round, parentHash: Hash) -> MemberID? {
+        guard let parent = blocks[parentHash] else { return nil }
+        let parentHeight = parent.block.header.height
+        let set = set(at: parentHeight.next)
+        let window = UInt64(max(config.reputationWindow, 0))
+        let lag = config.reputationLagHeights
+        guard window > 0, parentHeight.value >= lag &+ window else { return set.leader(for: round) }
+        let anchor = parentHeight.value - lag
+        let low = anchor - window + 1
+        var active = Set<MemberID>()
+        var covered: UInt64 = 0
+        var node = parent
+        var certificate: QuorumCertificate?  // certifies `node`, from its child on this path
+        while true {
+            let h = node.block.header.height.value
+            if h >= low && h <= anchor {
+                guard let certificate else { return nil }
+                active.formUnion(certificate.signatures.map(\.signer))
+                active.insert(node.block.header.proposer)
+                covered += 1
+            }
+            if h <= low || node.hash == rootHash { break }
+            certificate = node.justify
+            guard let up = blocks[node.block.header.parentHash] else { return nil }
+            node = up
+        }
+        let rootHeight = committedHeight.value
+        if low < rootHeight {
+            for h in low...min(anchor, rootHeight - 1) {
+                guard let participants = reputation.participants(at: Height(h)) else { return nil }
+                active.formUnion(participants)
+                covered += 1
+            }
+        }
+        guard covered == window else { return nil }
+        return LeaderReputation.elect(round, active: active, in: set)
     }
 
     /// The set that times out rounds and elects the next leader: the one in force just above the
@@ -327,11 +365,15 @@ public struct Replica: Sendable {
             return
         }
         let validators = set(at: header.height)
-        guard leader(for: header.round, height: header.height) == header.proposer,
+        // The leader is elected from the parent's ancestry; a proposal whose parent we lack is
+        // checked once the parent arrives (`retryPendingProposals`).
+        let parentKnown = blocks[header.parentHash] != nil
+        guard header.height.value > 0,
+            !parentKnown || leader(for: header.round, parentHash: header.parentHash) == header.proposer,
             let key = validators.publicKey(of: header.proposer)
         else {
-            // Not the leader we elect (we may lag behind the others' history): its certificate
-            // still moves us, so we keep committing and catch up.
+            // Not the leader we elect, or we have not committed the history that elects it: its
+            // certificate still moves us, so we keep committing and catch up.
             if p.justify.round > highQC.round, verifyQC(p.justify) { processQC(p.justify, from: from) }
             return
         }
@@ -402,7 +444,7 @@ public struct Replica: Sendable {
         }
         for (hash, p) in ready.sorted(by: {
             ($0.value.block.header.height, $0.key) < ($1.value.block.header.height, $1.key)
-        }) {
+        }) where leader(for: p.block.header.round, parentHash: p.block.header.parentHash) == p.block.header.proposer {
             insert(LinkedBlock(block: p.block, justify: p.justify), hash: hash)
             tryVote(p, hash: hash)
         }
@@ -447,11 +489,13 @@ public struct Replica: Sendable {
                 block: reference, justify: p.justify, tc: p.timeoutCertificate, highQC: highQC)
         else { return }
         persists.append(.persistSafety(data))
-        let nextLeader = leader(for: header.round.next, height: header.height.next)
-        if nextLeader == member {
+        switch leader(for: header.round.next, parentHash: hash) {
+        case member?: onVote(vote)
+        case let nextLeader?: sends.append(.send(to: nextLeader, .vote(vote)))
+        case nil:
+            // We cannot elect the next leader yet: every validator gets the vote, only it counts it.
+            sends.append(.broadcast(.vote(vote)))
             onVote(vote)
-        } else {
-            sends.append(.send(to: nextLeader, .vote(vote)))
         }
     }
 
@@ -462,7 +506,7 @@ public struct Replica: Sendable {
         guard proposedRound != currentRound, currentRound > safety.data.lastVotedRound else { return }
         let parentRef = highQC.block
         let height = parentRef.height.next
-        guard leader(for: currentRound, height: height) == member else { return }
+        guard leader(for: currentRound, parentHash: parentRef.hash) == member else { return }
         guard let parent = blocks[parentRef.hash] else {
             requestBlocks(parentRef.hash, peer: nil, attempt: 0)
             return
@@ -529,7 +573,9 @@ public struct Replica: Sendable {
             v.data.block.height > committedHeight
         else { return }
         let validators = set(at: v.data.block.height)
-        guard leader(for: round.next, height: v.data.block.height.next) == member,
+        // Votes are collected by the next round's leader; a vote for a block we do not hold yet
+        // (it overtook the proposal) is kept, since the leader cannot be elected without it.
+        guard blocks[v.data.block.hash] == nil || leader(for: round.next, parentHash: v.data.block.hash) == member,
             let key = validators.publicKey(of: v.voter)
         else { return }
         if let previous = votesSeen[round]?[v.voter] {

@@ -237,7 +237,7 @@ public actor ReplicaHost {
         var r = round.next
         var tries = 0
         while out.count < count && tries < set.count * 2 {
-            let l = core?.leader(for: r, height: committedHeight.next) ?? set.leader(for: r)
+            let l = core.flatMap { $0.leader(for: r, parentHash: $0.highQC.block.hash) } ?? set.leader(for: r)
             if l != identity.member && !out.contains(l) { out.append(l) }
             r = r.next
             tries += 1

@@ -103,7 +103,7 @@ import Testing
             return (timeouts, lateTimeouts, cluster.commits[0])
         }
         let plain = run(reputationWindow: 0)
-        let reputation = run(reputationWindow: 3)
+        let reputation = run(reputationWindow: 10)
         #expect(plain.commits.count >= 60 && reputation.commits.count >= 60)
         // Round-robin: about one timeout per rotation, all along.
         #expect(plain.lateTimeouts >= 5, "round-robin timeouts after height 30: \(plain.lateTimeouts)")

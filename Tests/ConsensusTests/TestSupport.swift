@@ -25,7 +25,7 @@ func validatorSet(_ n: Int) -> ValidatorSet {
     try! ValidatorSet((0..<n).map { Validator(member: member($0), publicKey: signers[$0].publicKey) })
 }
 
-func config(idleBlockIntervalMillis: Int64 = 0, reputationWindow: Int = 3) -> ConsensusConfig {
+func config(idleBlockIntervalMillis: Int64 = 0, reputationWindow: Int = 10) -> ConsensusConfig {
     ConsensusConfig(
         chainID: chainID, genesisHash: genesisHash, blockTransactionsMax: 4, blockBytesMax: 4096,
         idleBlockIntervalMillis: idleBlockIntervalMillis, reputationWindow: reputationWindow)
@@ -33,7 +33,7 @@ func config(idleBlockIntervalMillis: Int64 = 0, reputationWindow: Int = 3) -> Co
 
 func makeReplica(
     _ i: Int, n: Int = 4, safety: SafetyData? = nil, tip: ChainTip? = nil, idleBlockIntervalMillis: Int64 = 0,
-    reputationWindow: Int = 3
+    reputationWindow: Int = 10
 ) -> Replica {
     let tip =
         tip
@@ -81,7 +81,7 @@ struct ScriptedCluster {
     var down: Set<Int> = []
     var now: Int64 = 1000
 
-    init(n: Int = 4, idleBlockIntervalMillis: Int64 = 0, reputationWindow: Int = 3) {
+    init(n: Int = 4, idleBlockIntervalMillis: Int64 = 0, reputationWindow: Int = 10) {
         replicas = (0..<n).map {
             makeReplica($0, n: n, idleBlockIntervalMillis: idleBlockIntervalMillis, reputationWindow: reputationWindow)
         }
