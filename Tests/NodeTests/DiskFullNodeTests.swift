@@ -13,13 +13,8 @@ import Testing
 /// tmpfs (mounting needs root, as in the storage disk-full tests: without it this test fails
 /// rather than skips).
 extension MultiProcessTests {
-    static func run(_ tool: String, _ args: [String]) throws -> Int32 {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: tool)
-        p.arguments = args
-        try p.run()
-        p.waitUntilExit()
-        return p.terminationStatus
+    func run(_ h: ClusterHarness, _ tool: String, _ args: [String]) async throws -> Int32 {
+        try await LocalProcess.run(executable: tool, arguments: args, logPath: h.dir + "-tools.log")
     }
 
     @Test func aFullDiskPausesOneValidatorWhichResumesWhenSpaceReturns() async throws {
@@ -27,26 +22,16 @@ extension MultiProcessTests {
         let h = try await ClusterHarness(validators: 4)
         defer { h.killAll() }
         let name = "validator-4"
-        var tokens: [String: String] = [:]
-        for n in h.manifest.nodes { tokens[n.name] = try token(h, node: n.name) }
-        let accepted = await h.eventually(timeout: .seconds(10)) {
-            for n in h.manifest.nodes {
-                guard let t = tokens[n.name], await h.get(n.api + "/v1/blocks/1", token: t)?.0 == 200 else {
-                    return false
-                }
-            }
-            return true
-        }
-        #expect(accepted, "the nodes did not accept their new tokens")
+        let tokens = try await acceptedTokens(h)
 
         // Move validator-4's data directory onto a 16 MiB tmpfs and fill it to ~256 KiB free.
         await h.stop(name)
         let data = try NodeConfig.load(path: h.node(name).config).dataDir
         try FileManager.default.moveItem(atPath: data, toPath: data + ".orig")
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: false)
-        #expect(try Self.run("/bin/mount", ["-t", "tmpfs", "-o", "size=16m", "tmpfs", data]) == 0)
-        defer { _ = try? Self.run("/bin/umount", ["-l", data]) }
-        #expect(try Self.run("/bin/cp", ["-a", data + ".orig/.", data + "/"]) == 0)
+        #expect(try await run(h, "/bin/mount", ["-t", "tmpfs", "-o", "size=16m", "tmpfs", data]) == 0)
+        defer { _ = umount2(data, Int32(MNT_DETACH)) }
+        #expect(try await run(h, "/bin/cp", ["-a", data + ".orig/.", data + "/"]) == 0)
         let free = try #require(FreeSpace.bytesAvailable(at: data))
         let fillerSize = Int(free) - (256 << 10)
         try #require(fillerSize > 0)

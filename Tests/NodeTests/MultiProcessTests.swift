@@ -24,6 +24,23 @@ struct MultiProcessTests {
         ).token
     }
 
+    /// One operator token per node, returned once every node accepts its token (nodes reload
+    /// their token files each second).
+    func acceptedTokens(_ h: ClusterHarness) async throws -> [String: String] {
+        var tokens: [String: String] = [:]
+        for n in h.manifest.nodes { tokens[n.name] = try token(h, node: n.name) }
+        let accepted = await h.eventually(timeout: .seconds(10)) {
+            for n in h.manifest.nodes {
+                guard let t = tokens[n.name], await h.get(n.api + "/v1/blocks/1", token: t)?.0 == 200 else {
+                    return false
+                }
+            }
+            return true
+        }
+        #expect(accepted, "the nodes did not accept their new tokens")
+        return tokens
+    }
+
     @Test func fourValidatorsCommitSurviveAKillAndTheRestartedOneCatchesUp() async throws {
         let h = try await ClusterHarness(validators: 4)
         defer { h.killAll() }
