@@ -43,9 +43,7 @@ struct LeaderReputation: Sendable {
             entries.removeAll()
             head = 0
         }
-        var participants = certificate.signatures.map(\.signer)
-        participants.append(block.header.proposer)
-        entries.append(Entry(height: block.header.height, participants: participants))
+        entries.append(Entry(height: block.header.height, participants: Self.participants(block, certificate)))
         if entries.count - head > capacity {
             head += 1
             if head > 1024 {
@@ -53,6 +51,11 @@ struct LeaderReputation: Sendable {
                 head = 0
             }
         }
+    }
+
+    /// A block's participants: its proposer and the signers of `certificate`, which certifies it.
+    static func participants(_ block: Block, _ certificate: QuorumCertificate) -> [MemberID] {
+        certificate.signatures.map(\.signer) + [block.header.proposer]
     }
 
     /// The participants recorded for the committed block at `height`, nil when not held.

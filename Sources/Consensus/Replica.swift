@@ -221,8 +221,7 @@ public struct Replica: Sendable {
             let h = node.block.header.height.value
             if h >= low && h <= anchor {
                 guard let certificate else { return nil }
-                active.formUnion(certificate.signatures.map(\.signer))
-                active.insert(node.block.header.proposer)
+                active.formUnion(LeaderReputation.participants(node.block, certificate))
                 covered += 1
             }
             if h <= low || node.hash == rootHash { break }
@@ -506,11 +505,11 @@ public struct Replica: Sendable {
         guard proposedRound != currentRound, currentRound > safety.data.lastVotedRound else { return }
         let parentRef = highQC.block
         let height = parentRef.height.next
-        guard leader(for: currentRound, parentHash: parentRef.hash) == member else { return }
         guard let parent = blocks[parentRef.hash] else {
             requestBlocks(parentRef.hash, peer: nil, attempt: 0)
             return
         }
+        guard leader(for: currentRound, parentHash: parentRef.hash) == member else { return }
         guard let parentRoot = parent.stateRoot,
             height.value <= committedHeight.value &+ config.heightWindow
         else { return }

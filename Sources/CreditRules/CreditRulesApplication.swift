@@ -73,7 +73,7 @@ public struct CreditRulesApplication: Application {
 
     public var stateRoot: Hash { state.root }
 
-    public func stateEntries() -> [StateWrite] { state.committedEntries() }
+    public func stateEntries() -> [StateWrite] { state.entries().map { StateWrite(key: $0.key, value: $0.value) } }
 
     // MARK: - Application
 

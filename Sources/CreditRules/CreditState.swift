@@ -92,15 +92,6 @@ public struct CreditState: Sendable {
         return writes
     }
 
-    /// Every committed entry, sorted by key.
-    func committedEntries() -> [StateWrite] {
-        var out: [StateWrite] = []
-        out.reserveCapacity(committed.count)
-        for (k, v) in committed { out.append(StateWrite(key: k.bytes, value: v)) }
-        out.sort { KeyBytes.precedes($0.key, $1.key) }
-        return out
-    }
-
     /// Replay record keys are `tx/` ‖ u64 expiry ‖ …
     private mutating func indexTransactionRecord(_ key: [UInt8]) {
         let tag = Keys.transactionTag

@@ -292,7 +292,7 @@ public actor ReplicaHost {
                 do {
                     try apply(commit)
                 } catch {
-                    storageFailed((error as? NodeError) ?? NodeError(code: "storage.commit_failed", reason: "\(error)"))
+                    storageFailed(Self.storageError(error, otherwise: "storage.commit_failed"))
                     return
                 }
             case .setTimer(let round, let atMillis):
@@ -358,7 +358,7 @@ public actor ReplicaHost {
         for (sb, hash) in appended {
             let execStart = ContinuousClock.now
             let (execution, txHashes) = executor.commit(sb.block, hash: hash)
-            let schedule = tip.schedule.adding(
+            let scheduleAfter = tip.schedule.adding(
                 execution.validatorUpdates, decidedAt: sb.height, heightWindow: chain.consensusConfig.heightWindow)
             if sb.height > stateApplied {
                 // The block is durable and executed: it is committed whatever happens to the state
@@ -366,13 +366,13 @@ public actor ReplicaHost {
                 unrecorded.append(
                     UnrecordedBlock(
                         height: sb.height, execution: execution, transactionHashes: txHashes,
-                        schedule: execution.validatorUpdates.isEmpty ? nil : schedule))
+                        schedule: execution.validatorUpdates.isEmpty ? nil : scheduleAfter))
                 if recordFailure == nil {
                     do { try retryUnrecorded() } catch { recordFailure = error }
                 }
             }
             tip = ChainTip(
-                block: sb.block, certificate: sb.certificate, stateRoot: execution.stateRoot, schedule: schedule)
+                block: sb.block, certificate: sb.certificate, stateRoot: execution.stateRoot, schedule: scheduleAfter)
             tipHash = hash
             rememberCommitted(
                 CommittedBlock(block: sb.block, hash: hash, certificate: sb.certificate, stateRoot: execution.stateRoot)
