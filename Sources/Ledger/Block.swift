@@ -52,6 +52,12 @@ public struct Block: Hashable, Sendable, CanonicalCodable {
         return MerkleTree.proof(index: index, leafHashes: leaves, hasher: hasher)
     }
 
+    /// The inclusion proof of every transaction, in block order (one pass over the tree).
+    public func inclusionProofs(hasher: any ChainHasher) -> [MerkleProof] {
+        let leaves = transactions.map { MerkleTree.leafHash($0.canonicalBytes, hasher: hasher) }
+        return MerkleTree.proofs(leafHashes: leaves, hasher: hasher)
+    }
+
     /// Encoded size in bytes (what batching limits count).
     public var encodedSize: Int { canonicalBytes.count }
 

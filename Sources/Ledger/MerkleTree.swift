@@ -67,6 +67,30 @@ public enum MerkleTree {
         return MerkleProof(leafIndex: UInt64(index), leafCount: UInt64(leafHashes.count), path: path.reversed())
     }
 
+    /// Every leaf's inclusion proof at once, in leaf order: O(n log n) where n calls of `proof`
+    /// would hash the whole tree n times (a node answers every transaction of a committed block).
+    public static func proofs(leafHashes: [Hash], hasher: any ChainHasher) -> [MerkleProof] {
+        var paths = [[Hash]](repeating: [], count: leafHashes.count)
+        if leafHashes.count > 1 { _ = subtreeRoot(leafHashes[...], collectingInto: &paths, hasher: hasher) }
+        let count = UInt64(leafHashes.count)
+        return paths.enumerated().map { MerkleProof(leafIndex: UInt64($0.offset), leafCount: count, path: $0.element) }
+    }
+
+    /// The root of `slice`; appends to the path of each of its leaves the sibling subtree root at
+    /// every split inside it, deepest first (the RFC's bottom-up order).
+    static func subtreeRoot(_ slice: ArraySlice<Hash>, collectingInto paths: inout [[Hash]], hasher: any ChainHasher)
+        -> Hash
+    {
+        if slice.count == 1 { return slice[slice.startIndex] }
+        let k = splitPoint(slice.count)
+        let start = slice.startIndex
+        let left = subtreeRoot(slice[start..<(start + k)], collectingInto: &paths, hasher: hasher)
+        let right = subtreeRoot(slice[(start + k)...], collectingInto: &paths, hasher: hasher)
+        for i in start..<(start + k) { paths[i].append(right) }
+        for i in (start + k)..<slice.endIndex { paths[i].append(left) }
+        return nodeHash(left, right, hasher: hasher)
+    }
+
     /// The largest power of two strictly below `n` (n ≥ 2).
     static func splitPoint(_ n: Int) -> Int {
         precondition(n >= 2, "split of fewer than two leaves")

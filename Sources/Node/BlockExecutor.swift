@@ -20,15 +20,17 @@ public struct BlockExecutor: Sendable {
     /// Uncommitted blocks executed on the head, by hash: block and its post-state root.
     private var executed: [Hash: (block: Block, stateRoot: Hash)] = [:]
     private let runner: Runner
-    /// Transactions whose envelope signature this node already verified (at admission), with the
-    /// key it verified against: execution skips them when that is still the signer's key.
-    private var verified: [Hash: [UInt8]] = [:]
-    static let verifiedMax = 200_000
+    /// Transactions whose envelope signature this node already verified (at admission or in an
+    /// earlier execution), with the key it verified against: execution skips them when that is
+    /// still the signer's key.
+    public let verifiedSignatures: VerifiedSignatures
 
     public init(
         application: any Application, committedHash: Hash, chainID: ChainID, hasher: any ChainHasher,
-        verifier: any ChainVerifier, genesisKeys: [MemberID: [UInt8]]
+        verifier: any ChainVerifier, genesisKeys: [MemberID: [UInt8]],
+        verifiedSignatures: VerifiedSignatures = VerifiedSignatures()
     ) {
+        self.verifiedSignatures = verifiedSignatures
         self.committed = application
         self.head = application
         self.committedHash = committedHash
@@ -38,10 +40,7 @@ public struct BlockExecutor: Sendable {
 
     /// Records that `hash`'s envelope signature verified against `key` (bounded: the memory is
     /// dropped when full, which only costs re-verification).
-    public mutating func noteVerified(_ hash: Hash, key: [UInt8]) {
-        if verified.count >= Self.verifiedMax { verified.removeAll(keepingCapacity: true) }
-        verified[hash] = key
-    }
+    public func noteVerified(_ hash: Hash, key: [UInt8]) { verifiedSignatures.note(hash, key: key) }
 
     /// What runs a block: the chain, its primitives and the genesis keys.
     struct Runner: Sendable {
@@ -57,7 +56,7 @@ public struct BlockExecutor: Sendable {
         /// sign, which a faulty leader could put in a block, is recorded as rejected
         /// (`tx.bad_signature`, `tx.unknown_signer`) and not executed. Deterministic, so every
         /// honest replica reaches the same results and state root.
-        func run(_ app: inout any Application, _ block: Block, forget: Bool, verified: inout [Hash: [UInt8]])
+        func run(_ app: inout any Application, _ block: Block, forget: Bool, verified: VerifiedSignatures)
             -> (execution: BlockExecution, transactionHashes: [Hash])
         {
             let context = BlockExecutor.context(block, chainID: chainID)
@@ -69,12 +68,15 @@ public struct BlockExecutor: Sendable {
                     refusals.append(TransactionResult(code: "tx.unknown_signer", detail: "the signer is not a member"))
                     continue
                 }
-                if verified[hash] == key {
-                    if forget { verified[hash] = nil }
+                if verified.contains(hash, key: key) {
+                    if forget { verified.forget(hash) }
                     refusals.append(nil)
                     continue
                 }
                 let ok = tx.verifySignature(with: verifier, chainID: chainID, publicKey: key)
+                // A speculative execution remembers the check for the commit (and for admission of
+                // the same transaction arriving late by gossip).
+                if ok && !forget { verified.note(hash, key: key) }
                 refusals.append(ok ? nil : TransactionResult(code: "tx.bad_signature", detail: "envelope signature"))
             }
             guard refusals.contains(where: { $0 != nil }) else {
@@ -115,11 +117,11 @@ public struct BlockExecutor: Sendable {
             head = committed
             headHash = committedHash
             for b in path.reversed() {
-                _ = runner.run(&head, b, forget: false, verified: &verified)
+                _ = runner.run(&head, b, forget: false, verified: verifiedSignatures)
                 headHash = b.hash(using: runner.hasher)
             }
         }
-        let result = runner.run(&head, block, forget: false, verified: &verified).execution
+        let result = runner.run(&head, block, forget: false, verified: verifiedSignatures).execution
         headHash = hash
         executed[hash] = (block, result.stateRoot)
         return (result.stateRoot, result.validatorUpdates)
@@ -129,7 +131,7 @@ public struct BlockExecutor: Sendable {
     /// its execution and its transactions' hashes (for the state store's transaction index).
     public mutating func commit(_ block: Block, hash: Hash) -> (execution: BlockExecution, transactionHashes: [Hash]) {
         precondition(block.header.parentHash == committedHash, "commit out of order")
-        let result = runner.run(&committed, block, forget: true, verified: &verified)
+        let result = runner.run(&committed, block, forget: true, verified: verifiedSignatures)
         committedHash = hash
         // Forget speculative executions at or below the committed height (their branch is dead or
         // committed now).

@@ -77,24 +77,38 @@ public struct NodeAccessAdapter: NodeAccess {
     }
 
     public func waitForCommit(_ hash: Hash, timeout: Duration) async throws -> TransactionView? {
-        guard await service.host.waitForCommit(hash, timeout: timeout) else { return nil }
-        return try await transaction(hash)
+        switch await service.host.waitForCommit(hash, timeout: timeout) {
+        case .committed(let c): return Self.view(c)
+        case .recorded: return try await transaction(hash)
+        case .notCommitted: return nil
+        }
+    }
+
+    static func view(_ c: CommittedTransaction) -> TransactionView {
+        TransactionView(
+            hash: c.hash.hex, status: .committed, height: c.height.value, index: UInt32(c.index),
+            result: ResultView(c.result),
+            proof: c.proof.map {
+                InclusionProofView(
+                    leafIndex: $0.leafIndex, treeSize: $0.leafCount, path: $0.path.map(\.hex),
+                    root: c.transactionRoot.hex)
+            })
     }
 
     public func transaction(_ hash: Hash) async throws -> TransactionView {
         if let loc = try service.stores.state.transaction(hash: hash) {
-            var proof: InclusionProofView?
+            var proof: MerkleProof?
+            var root = Hash.zero
             if let entry = try service.stores.blocks.read(height: loc.height),
                 let sb = try? StoredBlock(canonicalBytes: entry.payload), loc.index < sb.block.transactions.count
             {
-                let p = sb.block.inclusionProof(index: loc.index, hasher: service.chain.hasher)
-                proof = InclusionProofView(
-                    leafIndex: UInt64(loc.index), treeSize: UInt64(sb.block.transactions.count),
-                    path: p.path.map(\.hex), root: sb.block.header.transactionRoot.hex)
+                proof = sb.block.inclusionProof(index: loc.index, hasher: service.chain.hasher)
+                root = sb.block.header.transactionRoot
             }
-            return TransactionView(
-                hash: hash.hex, status: .committed, height: loc.height.value, index: UInt32(loc.index),
-                result: ResultView(loc.result), proof: proof)
+            return Self.view(
+                CommittedTransaction(
+                    hash: hash, height: loc.height, index: loc.index, result: loc.result, proof: proof,
+                    transactionRoot: root))
         }
         if await service.host.isPending(hash) { return TransactionView(hash: hash.hex, status: .pending) }
         return TransactionView(hash: hash.hex, status: .unknown)

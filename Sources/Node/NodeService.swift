@@ -70,7 +70,8 @@ public final class NodeService: Service, Sendable {
         self.network = network
         self.admission = TransactionAdmission(
             chainID: chain.chainID, suite: chain.suite, verifier: chain.verifier, hasher: chain.hasher,
-            memberKeys: MemberKeyDirectory(chain.memberKeys), transactionBytesMax: config.mempool.transactionBytesMax)
+            memberKeys: MemberKeyDirectory(chain.memberKeys), transactionBytesMax: config.mempool.transactionBytesMax,
+            verifiedSignatures: recovered.executor.verifiedSignatures)
         let links = LinkFilter(dataDir: config.dataDir)
         self.links = links
         self.host = ReplicaHost(

@@ -29,7 +29,9 @@ public actor ReplicaHost {
     var tipHash: Hash
     var syncState: SyncState = .catchingUp(target: nil)
     var peerTips: [MemberID: Height] = [:]
-    var waiters: [Hash: [CheckedContinuation<Void, Never>]] = [:]
+    /// Submitters waiting for their transaction's commit (`?wait=commit`); resumed with what the
+    /// commit knows, or nil when their wait ends first.
+    var waiters: [Hash: [CheckedContinuation<CommittedTransaction?, Never>]] = [:]
     /// When each locally submitted transaction was admitted (commit latency), bounded.
     var admittedAt: [Hash: ContinuousClock.Instant] = [:]
     var gossipOutbox: [TransactionEnvelope] = []
@@ -153,7 +155,7 @@ public actor ReplicaHost {
         resumeProbe?.cancel()
         resumeProbe = nil
         core = nil
-        for (_, list) in waiters { for c in list { c.resume() } }
+        for (_, list) in waiters { for c in list { c.resume(returning: nil) } }
         waiters = [:]
     }
 
@@ -382,13 +384,22 @@ public actor ReplicaHost {
             metrics.committedBlocks.increment()
             metrics.committedTransactions.increment(by: Int64(txHashes.count))
             let now = ContinuousClock.now
-            for h in txHashes {
+            // The block's inclusion proofs, built once if anyone waits on one of its transactions.
+            var proofs: [MerkleProof]?
+            for (index, h) in txHashes.enumerated() {
                 if let t = admittedAt.removeValue(forKey: h) {
                     metrics.commitLatency.record(now - t)
                     if lastCommitLatencies.count >= 4096 { lastCommitLatencies.removeFirst(2048) }
                     lastCommitLatencies.append(now - t)
                 }
-                if let list = waiters.removeValue(forKey: h) { for c in list { c.resume() } }
+                guard let list = waiters.removeValue(forKey: h) else { continue }
+                if proofs == nil { proofs = sb.block.inclusionProofs(hasher: chain.hasher) }
+                let committed = CommittedTransaction(
+                    hash: h, height: sb.height, index: index,
+                    result: index < execution.results.count
+                        ? execution.results[index] : TransactionResult(code: "internal.result_missing"),
+                    proof: proofs?[index], transactionRoot: sb.block.header.transactionRoot)
+                for c in list { c.resume(returning: committed) }
             }
         }
         if let schedule { tip.schedule = schedule }
@@ -527,24 +538,36 @@ public actor ReplicaHost {
 
     // MARK: - Reads
 
-    func waitForCommit(_ hash: Hash, timeout: Duration) async -> Bool {
-        if (try? stores.state.transaction(hash: hash)) != nil { return true }
-        guard !stopping else { return false }
+    /// Waits (bounded) for `hash` to commit. A pending transaction's waiter is resumed by the
+    /// commit itself with its height, result and proof; otherwise the state store is asked.
+    func waitForCommit(_ hash: Hash, timeout: Duration) async -> CommitWait {
+        if !mempool.contains(hash), (try? stores.state.transaction(hash: hash)) != nil { return .recorded }
+        guard !stopping else { return .notCommitted }
         let timeoutTask = Task { [weak self] in
             try? await Task.sleep(for: timeout)
             await self?.expireWaiters(hash)
         }
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+        let committed = await withCheckedContinuation { (c: CheckedContinuation<CommittedTransaction?, Never>) in
             waiters[hash, default: []].append(c)
         }
         timeoutTask.cancel()
-        return (try? stores.state.transaction(hash: hash)) != nil
+        if let committed { return .committed(committed) }
+        return (try? stores.state.transaction(hash: hash)) != nil ? .recorded : .notCommitted
+    }
+
+    /// How a wait for a commit ended.
+    enum CommitWait: Sendable {
+        /// Committed while waiting, as the commit saw it.
+        case committed(CommittedTransaction)
+        /// Committed and recorded in the state store (look it up there).
+        case recorded
+        case notCommitted
     }
 
     func expireWaiters(_ hash: Hash) {
         // Resume every waiter of this hash; those whose transaction committed meanwhile were already
         // resumed and removed. Waiters re-check the store, so an early wake-up is harmless.
-        if let list = waiters.removeValue(forKey: hash) { for c in list { c.resume() } }
+        if let list = waiters.removeValue(forKey: hash) { for c in list { c.resume(returning: nil) } }
     }
 
     func isPending(_ hash: Hash) -> Bool { mempool.contains(hash) }
@@ -557,6 +580,17 @@ public actor ReplicaHost {
             mempoolSize: mempool.count, storageFault: storageFault, peerTips: peerTips, coreRunning: core != nil,
             snapshotUnconfirmed: snapshotUnconfirmed)
     }
+}
+
+/// A transaction as its waiters learn it at commit: where it is, its result, its inclusion proof.
+public struct CommittedTransaction: Sendable, Equatable {
+    public var hash: Hash
+    public var height: Height
+    /// Position in its block, from 0.
+    public var index: Int
+    public var result: TransactionResult
+    public var proof: MerkleProof?
+    public var transactionRoot: Hash
 }
 
 /// What `status` and `health` read from the replica in one hop.

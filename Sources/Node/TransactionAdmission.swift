@@ -21,6 +21,31 @@ public final class MemberKeyDirectory: Sendable {
     }
 }
 
+/// Envelope signatures this node has already checked, by transaction hash, with the key each
+/// verified against: admission and execution consult it, so a node checks each transaction's
+/// signature once whichever path sees it first (the hash covers the whole envelope, signature
+/// included). Bounded: when full it is emptied, which only costs re-verification.
+public final class VerifiedSignatures: Sendable {
+    private let entries = Mutex<[Hash: [UInt8]]>([:])
+    public let countMax: Int
+
+    public init(countMax: Int = 200_000) { self.countMax = max(1, countMax) }
+
+    /// Whether `hash`'s signature verified against exactly `key`.
+    public func contains(_ hash: Hash, key: [UInt8]) -> Bool { entries.withLock { $0[hash] == key } }
+
+    public func note(_ hash: Hash, key: [UInt8]) {
+        entries.withLock {
+            if $0.count >= countMax { $0.removeAll(keepingCapacity: true) }
+            $0[hash] = key
+        }
+    }
+
+    public func forget(_ hash: Hash) { _ = entries.withLock { $0.removeValue(forKey: hash) } }
+
+    public var count: Int { entries.withLock { $0.count } }
+}
+
 /// The stateless half of mempool admission: decode bounds, suite, known signer, signature.
 /// It holds immutable values and the locked key directory, so any task may call it;
 /// `verify(batch:)` spreads a batch over the cores because signature checks dominate admission cost.
@@ -32,11 +57,15 @@ public struct TransactionAdmission: Sendable {
     /// Signing public key of every member allowed to submit transactions.
     public let memberKeys: MemberKeyDirectory
     public let transactionBytesMax: Int
+    /// Shared with the node's block executor.
+    public let verifiedSignatures: VerifiedSignatures
 
     public init(
         chainID: ChainID, suite: SuiteID, verifier: any ChainVerifier, hasher: any ChainHasher,
-        memberKeys: MemberKeyDirectory, transactionBytesMax: Int
+        memberKeys: MemberKeyDirectory, transactionBytesMax: Int,
+        verifiedSignatures: VerifiedSignatures = VerifiedSignatures()
     ) {
+        self.verifiedSignatures = verifiedSignatures
         self.chainID = chainID
         self.suite = suite
         self.verifier = verifier
@@ -77,10 +106,13 @@ public struct TransactionAdmission: Sendable {
             return .failure(
                 NodeError(code: "transaction.unknown_signer", reason: "\(envelope.signer) is not a member"))
         }
-        guard envelope.verifySignature(with: verifier, chainID: chainID, publicKey: key) else {
-            return .failure(NodeError(code: "transaction.bad_signature", reason: "the signature does not verify"))
-        }
         let hash = hasher.hash(TransactionEnvelope.hashDomain, canonical)
+        if !verifiedSignatures.contains(hash, key: key) {
+            guard envelope.verifySignature(with: verifier, chainID: chainID, publicKey: key) else {
+                return .failure(NodeError(code: "transaction.bad_signature", reason: "the signature does not verify"))
+            }
+            verifiedSignatures.note(hash, key: key)
+        }
         return .success(VerifiedTransaction(envelope: envelope, hash: hash, size: canonical.count, signingKey: key))
     }
 

@@ -50,6 +50,21 @@ import Testing
         }
     }
 
+    @Test func allProofsAtOnceEqualTheProofsOneByOne() {
+        #expect(MerkleTree.proofs(leafHashes: [], hasher: hasher).isEmpty)
+        for n in 1...70 {
+            let data = (0..<n).map { [UInt8(truncatingIfNeeded: $0), 0xCD] }
+            let hashes = data.map { MerkleTree.leafHash($0, hasher: hasher) }
+            let root = MerkleTree.root(leafHashes: hashes, hasher: hasher)
+            let all = MerkleTree.proofs(leafHashes: hashes, hasher: hasher)
+            #expect(all.count == n)
+            for i in 0..<n {
+                #expect(all[i] == MerkleTree.proof(index: i, leafHashes: hashes, hasher: hasher))
+                #expect(all[i].verify(leafData: data[i], root: root, hasher: hasher))
+            }
+        }
+    }
+
     @Test func innerNodeCannotBePresentedAsLeaf() {
         // Attack: take the two children of the root's left subtree, concatenate them and present
         // the result as a leaf of a 2-leaf tree with the same root. The 0x00/0x01 prefixes make the
