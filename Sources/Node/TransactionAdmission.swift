@@ -136,7 +136,8 @@ public struct TransactionAdmission: Sendable {
     }
 }
 
-/// The number of cores signature verification may use.
+/// The number of cores signature verification may use, read once: Foundation reads the cgroup
+/// files on every `activeProcessorCount`, which cost two file opens per gossip batch.
 public enum ProcessInfoCores {
-    public static var count: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+    public static let count: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
 }
