@@ -120,6 +120,11 @@ public struct CreditRulesApplication: Application {
             revokedCertificates: revokedCertificates, writes: writes)
     }
 
+    public mutating func applyExecuted(_ execution: BlockExecution) -> Bool {
+        state.applyCommitted(execution.writes)
+        return true
+    }
+
     // MARK: - Reads for the shells
 
     /// The member record, when known.

@@ -78,27 +78,49 @@ public struct CreditState: Sendable {
         for (k, v) in block { writes.append(StateWrite(key: k.bytes, value: v)) }
         writes.sort { KeyBytes.precedes($0.key, $1.key) }
         block.removeAll(keepingCapacity: true)
+        applyCommitted(writes)
+        return writes
+    }
+
+    /// Applies a block's writes, sorted by key, to the committed entries and the tree: what
+    /// `finishBlock` does after collecting them, for writes that `finishBlock` returned on another
+    /// copy of this state.
+    mutating func applyCommitted(_ writes: [StateWrite]) {
+        precondition(transaction.isEmpty && block.isEmpty, "writes applied inside an open block")
         var updates: [SparseMerkleTree.Update] = []
         updates.reserveCapacity(writes.count)
+        // Replay records deleted by these writes, by expiry: pruning on this copy already dropped
+        // them from the index, but a copy that only applies another's writes must drop them here.
+        var deletedRecords: [UInt64: Set<[UInt8]>] = [:]
         for w in writes {
             if let v = w.value {
                 if committed.updateValue(v, forKey: KeyBytes(w.key)) == nil { indexTransactionRecord(w.key) }
-            } else {
-                committed.removeValue(forKey: KeyBytes(w.key))
+            } else if committed.removeValue(forKey: KeyBytes(w.key)) != nil, let h = Self.recordExpiry(w.key) {
+                deletedRecords[h, default: []].insert(w.key)
             }
             updates.append(.init(keyHash: tree.keyHash(w.key), valueHash: w.value.map { tree.valueHash($0) }))
         }
+        for (h, keys) in deletedRecords {
+            guard let bucket = transactionRecords[h] else { continue }
+            let left = bucket.filter { !keys.contains($0) }
+            transactionRecords[h] = left.isEmpty ? nil : left
+        }
         tree.apply(updates)
-        return writes
     }
 
     /// Replay record keys are `tx/` ‖ u64 expiry ‖ …
     private mutating func indexTransactionRecord(_ key: [UInt8]) {
+        guard let h = Self.recordExpiry(key) else { return }
+        transactionRecords[h, default: []].append(key)
+    }
+
+    /// The expiry height of a replay record's key, nil for any other key.
+    private static func recordExpiry(_ key: [UInt8]) -> UInt64? {
         let tag = Keys.transactionTag
-        guard key.count >= tag.count + 8, key.starts(with: tag) else { return }
+        guard key.count >= tag.count + 8, key.starts(with: tag) else { return nil }
         var h: UInt64 = 0
         for b in key[tag.count..<(tag.count + 8)] { h = h << 8 | UInt64(b) }
-        transactionRecords[h, default: []].append(key)
+        return h
     }
 
     /// Deletes up to `budget` replay records that expired before `height`, lowest height first.

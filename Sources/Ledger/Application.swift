@@ -144,9 +144,15 @@ public protocol Application: Sendable {
     /// Every entry of the current state, sorted by key: the node records genesis' state with it,
     /// so that its state store holds the whole state (to load on restart, and for snapshots).
     func stateEntries() -> [StateWrite]
+
+    /// Advances the state by a block that another copy of this very state executed (a node's
+    /// speculative head): applies `execution.writes` without running the rules again. Returns
+    /// false, changing nothing, when the application cannot; the caller then executes the block.
+    mutating func applyExecuted(_ execution: BlockExecution) -> Bool
 }
 
 extension Application {
     public func signingKey(of member: MemberID) -> [UInt8]? { nil }
     public func signingKeys() -> [MemberID: [UInt8]]? { nil }
+    public mutating func applyExecuted(_ execution: BlockExecution) -> Bool { false }
 }

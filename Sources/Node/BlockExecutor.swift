@@ -17,8 +17,16 @@ public struct BlockExecutor: Sendable {
     private var head: any Application
     public private(set) var committedHash: Hash
     private var headHash: Hash
-    /// Uncommitted blocks executed on the head, by hash: block and its post-state root.
-    private var executed: [Hash: (block: Block, stateRoot: Hash)] = [:]
+    /// Uncommitted blocks executed on the head, by hash: the block, its execution and its
+    /// transactions' hashes. The commit of such a block applies that execution's writes to the
+    /// committed copy instead of running the block again.
+    private var executed: [Hash: SpeculativeExecution] = [:]
+
+    struct SpeculativeExecution: Sendable {
+        var block: Block
+        var execution: BlockExecution
+        var transactionHashes: [Hash]
+    }
     private let runner: Runner
     /// Transactions whose envelope signature this node already verified (at admission or in an
     /// earlier execution), with the key it verified against: execution skips them when that is
@@ -121,9 +129,9 @@ public struct BlockExecutor: Sendable {
                 headHash = b.hash(using: runner.hasher)
             }
         }
-        let result = runner.run(&head, block, forget: false, verified: verifiedSignatures).execution
+        let (result, hashes) = runner.run(&head, block, forget: false, verified: verifiedSignatures)
         headHash = hash
-        executed[hash] = (block, result.stateRoot)
+        executed[hash] = SpeculativeExecution(block: block, execution: result, transactionHashes: hashes)
         return (result.stateRoot, result.validatorUpdates)
     }
 
@@ -131,7 +139,18 @@ public struct BlockExecutor: Sendable {
     /// its execution and its transactions' hashes (for the state store's transaction index).
     public mutating func commit(_ block: Block, hash: Hash) -> (execution: BlockExecution, transactionHashes: [Hash]) {
         precondition(block.header.parentHash == committedHash, "commit out of order")
-        let result = runner.run(&committed, block, forget: true, verified: verifiedSignatures)
+        let result: (execution: BlockExecution, transactionHashes: [Hash])
+        // The head ran this block on the state the committed copy holds now (its parent is the
+        // committed tip; execution is deterministic), so its writes are the commit's writes.
+        if let speculative = executed[hash], committed.applyExecuted(speculative.execution) {
+            precondition(
+                committed.stateRoot == speculative.execution.stateRoot,
+                "the committed state's root differs from the speculative execution's after applying its writes")
+            for h in speculative.transactionHashes { verifiedSignatures.forget(h) }
+            result = (speculative.execution, speculative.transactionHashes)
+        } else {
+            result = runner.run(&committed, block, forget: true, verified: verifiedSignatures)
+        }
         committedHash = hash
         // Forget speculative executions at or below the committed height (their branch is dead or
         // committed now).
