@@ -39,7 +39,21 @@ extension MultiProcessTests {
             await h.post(h.node(via).api + "/v1/transactions?wait=commit", body: envelope.canonicalBytes, token: token))
         let body = String(decoding: reply.1, as: UTF8.self)
         #expect(reply.0 == 200 && body.contains("\"committed\""), "validator change: \(reply.0) \(body)")
-        return Self.jsonNumber("height", reply.1) ?? 0
+        let height = Self.jsonNumber("height", reply.1) ?? 0
+        // The commit's answer carries an inclusion proof of the envelope under the transaction
+        // root of the block the node serves at that height.
+        let view = try JSONSerialization.jsonObject(with: Data(reply.1)) as? [String: Any]
+        let proof = try #require(view?["proof"] as? [String: Any], "no proof in \(body)")
+        let root = try Hash(hex: try #require(proof["root"] as? String))
+        let merkle = MerkleProof(
+            leafIndex: try #require((proof["leaf_index"] as? NSNumber)?.uint64Value),
+            leafCount: try #require((proof["tree_size"] as? NSNumber)?.uint64Value),
+            path: try (proof["path"] as? [String] ?? []).map { try Hash(hex: $0) })
+        #expect(merkle.verify(leafData: envelope.canonicalBytes, root: root, hasher: suite.hasher))
+        let (code, blockBody) = try #require(await h.get(h.node(via).api + "/v1/blocks/\(height)", token: token))
+        let block = try JSONSerialization.jsonObject(with: Data(blockBody)) as? [String: Any]
+        #expect(code == 200 && (block?["header"] as? [String: Any])?["transaction_root"] as? String == root.hex)
+        return height
     }
 
     /// The proposer and the certificate signers of each block `from…to`, as `via` serves them.
