@@ -49,6 +49,9 @@ public actor ReplicaHost {
     /// A validator node outside the validator set in force (not yet added, or removed): it follows
     /// the chain by sync and starts voting at the height a change adds it.
     var followingOutsideTheSet = false
+    /// Commits waiting for the effects around them, and whether `perform` is running (see `perform`).
+    var pendingCommits: [Commit] = []
+    var performingEffects = false
     /// Committed (durable, executed) blocks whose state-store record failed, to record in order.
     var unrecorded: [UnrecordedBlock] = []
     /// The first record failure of the commit in progress (thrown when its blocks are done).
@@ -257,7 +260,15 @@ public actor ReplicaHost {
 
     // MARK: - Effects (persist → send → apply, in the core's order)
 
+    /// Performs effects in the order the core returned them, except commits: those are applied,
+    /// in the order they were returned, once every other effect is done. An effect may step the
+    /// core again (`.execute` reports its result at once), and a commit that nested step returns
+    /// extends one the outer step returned first and must not be applied before it; meanwhile the
+    /// nested step's vote goes out without waiting for the block-store and state-store writes.
     func perform(_ effects: [Effect]) {
+        let outermost = !performingEffects
+        performingEffects = true
+        defer { if outermost { performingEffects = false } }
         for effect in effects {
             if stopping { return }
             switch effect {
@@ -290,12 +301,7 @@ public actor ReplicaHost {
                     logger.warning("cannot execute block \(block.header.height): parent unknown")
                 }
             case .commit(let commit):
-                do {
-                    try apply(commit)
-                } catch {
-                    storageFailed(Self.storageError(error, otherwise: "storage.commit_failed"))
-                    return
-                }
+                pendingCommits.append(commit)
             case .setTimer(let round, let atMillis):
                 timer?.cancel()
                 let delay = max(0, atMillis - Self.nowMillis())
@@ -314,6 +320,19 @@ public actor ReplicaHost {
                 }
             case .evidence(let evidence):
                 logger.warning("equivocation by \(evidence.offender) in round \(evidence.round)")
+            }
+        }
+        guard outermost else { return }
+        var next = 0
+        defer { pendingCommits.removeAll(keepingCapacity: true) }
+        while next < pendingCommits.count, !stopping, storageFault == nil {
+            let commit = pendingCommits[next]
+            next += 1
+            do {
+                try apply(commit)
+            } catch {
+                storageFailed(Self.storageError(error, otherwise: "storage.commit_failed"))
+                return
             }
         }
     }
