@@ -84,6 +84,7 @@ public final class StateStore: Sendable {
     let options: Options
     let pool: DatabasePool
     let logger: Logger
+    let checkpointer: WALCheckpointer
 
     /// Opens (creating when missing) the database at `path`, creating its directory and schema.
     public init(
@@ -104,14 +105,18 @@ public final class StateStore: Sendable {
             // SQLite's default page cache is 2 MiB per connection, so the writer re-read most
             // B-tree pages of the state and transaction tables from the OS on every block.
             try db.execute(sql: "PRAGMA cache_size = -\(db.configuration.readonly ? cacheKiB / 8 : cacheKiB)")
-            // Hot pages (B-tree interiors, the block and meta rows) are rewritten by every block;
-            // checkpointing every 8,192 pages instead of 1,000 copies each into the database
-            // file fewer times.
-            if !db.configuration.readonly { try db.execute(sql: "PRAGMA wal_autocheckpoint = 8192") }
+            // The WAL is copied into the database file by `WALCheckpointer` on its own connection
+            // and thread; the writer's own checkpoint (which would run inside a block's commit)
+            // is only a backstop should that fall behind.
+            if !db.configuration.readonly {
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(WALCheckpointer.backstopPages)")
+                try db.execute(sql: "PRAGMA journal_size_limit = \(WALCheckpointer.logBytesKept)")
+            }
         }
         do {
             pool = try DatabasePool(path: path, configuration: config)
             try StateStore.migrator.migrate(pool)
+            checkpointer = try WALCheckpointer(path: path, logger: logger)
         } catch {
             throw StateStore.mapError(error, path: path, logger: logger, operation: "open")
         }
@@ -195,6 +200,7 @@ public final class StateStore: Sendable {
             try StateStore.writeMeta(db, meta)
             try StateStore.setApplied(db, height: h, stateRoot: stateRoot, txCount: transactions.count)
         }
+        checkpointer.noteCommit()
     }
 
     /// A named value of the meta table.
@@ -315,6 +321,7 @@ public final class StateStore: Sendable {
 
     /// Closes the database; later calls fail.
     public func close() throws {
+        checkpointer.close()
         do { try pool.close() } catch {
             throw StateStore.mapError(error, path: path, logger: logger, operation: "close")
         }
