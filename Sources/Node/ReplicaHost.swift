@@ -268,7 +268,12 @@ public actor ReplicaHost {
     func perform(_ effects: [Effect]) {
         let outermost = !performingEffects
         performingEffects = true
-        defer { if outermost { performingEffects = false } }
+        defer {
+            if outermost {
+                performingEffects = false
+                pendingCommits.removeAll(keepingCapacity: true)
+            }
+        }
         for effect in effects {
             if stopping { return }
             switch effect {
@@ -324,7 +329,6 @@ public actor ReplicaHost {
         }
         guard outermost else { return }
         var next = 0
-        defer { pendingCommits.removeAll(keepingCapacity: true) }
         while next < pendingCommits.count, !stopping, storageFault == nil {
             let commit = pendingCommits[next]
             next += 1

@@ -32,19 +32,12 @@ public final class StateStore: Sendable {
         public var synchronous: Synchronous
         public var keyBytesMax: Int
         public var valueBytesMax: Int
-        /// SQLite page cache of the writing connection, in KiB (each reader gets an eighth).
-        public var pageCacheKiB: Int
 
-        public init(
-            synchronous: Synchronous = .normal, keyBytesMax: Int = 1024, valueBytesMax: Int = 4 << 20,
-            pageCacheKiB: Int = 64 << 10
-        ) {
+        public init(synchronous: Synchronous = .normal, keyBytesMax: Int = 1024, valueBytesMax: Int = 4 << 20) {
             precondition(keyBytesMax > 0 && valueBytesMax > 0 && valueBytesMax <= Int(UInt32.max))
-            precondition(pageCacheKiB >= 64)
             self.synchronous = synchronous
             self.keyBytesMax = keyBytesMax
             self.valueBytesMax = valueBytesMax
-            self.pageCacheKiB = pageCacheKiB
         }
     }
 
@@ -99,12 +92,8 @@ public final class StateStore: Sendable {
         var config = Configuration()
         config.label = "creditchain.state"
         let synchronous = options.synchronous.rawValue
-        let cacheKiB = options.pageCacheKiB
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
-            // SQLite's default page cache is 2 MiB per connection, so the writer re-read most
-            // B-tree pages of the state and transaction tables from the OS on every block.
-            try db.execute(sql: "PRAGMA cache_size = -\(db.configuration.readonly ? cacheKiB / 8 : cacheKiB)")
             // The WAL is copied into the database file by `WALCheckpointer` on its own connection
             // and thread; the writer's own checkpoint (which would run inside a block's commit)
             // is only a backstop should that fall behind.
