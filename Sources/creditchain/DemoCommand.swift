@@ -86,12 +86,14 @@ struct DemoCommand: AsyncParsableCommand {
         await setup.waitForTokens()
         let stats = LoadStats()
         let acks = AckLog(handle: nil)
-        // A short phase: the expiry is fixed at its start (not followed as `bench load` does).
+        // The expiry follows the tip: a fast chain passes the horizon (900 heights) within a phase.
         let expiry = LoadExpiry(setup: setup, tip: await setup.currentHeight())
+        let refresher = Task { await expiry.follow() }
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         let start = ContinuousClock.now
         await setup.runClosedLoop(
             clients: clients, until: deadline, expiry: expiry, wait: true, stats: stats, acks: acks)
+        refresher.cancel()
         let elapsed = ContinuousClock.now - start
         let s = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let r = await stats.report()
