@@ -46,10 +46,6 @@ public struct BlockExecutor: Sendable {
         self.runner = Runner(chainID: chainID, hasher: hasher, verifier: verifier, genesisKeys: genesisKeys)
     }
 
-    /// Records that `hash`'s envelope signature verified against `key` (bounded: the memory is
-    /// dropped when full, which only costs re-verification).
-    public func noteVerified(_ hash: Hash, key: [UInt8]) { verifiedSignatures.note(hash, key: key) }
-
     /// What runs a block: the chain, its primitives and the genesis keys.
     struct Runner: Sendable {
         let chainID: ChainID

@@ -42,14 +42,11 @@ public struct VerifiedTransaction: Sendable, Hashable {
     public let envelope: TransactionEnvelope
     public let hash: Hash
     public let size: Int
-    /// The key the envelope's signature verified against at admission.
-    public let signingKey: [UInt8]
 
-    public init(envelope: TransactionEnvelope, hash: Hash, size: Int, signingKey: [UInt8]) {
+    public init(envelope: TransactionEnvelope, hash: Hash, size: Int) {
         self.envelope = envelope
         self.hash = hash
         self.size = size
-        self.signingKey = signingKey
     }
 }
 

@@ -194,9 +194,9 @@ public actor ReplicaHost {
             verdicts.append(v)
             switch v {
             case .accepted(let h):
+                // Its signature check is already in `VerifiedSignatures` (admission noted it), so
+                // execution skips it while that is still the signer's key.
                 fresh.append(tx.envelope)
-                // Verified at admission; execution skips it while that is still the signer's key.
-                executor.noteVerified(h, key: tx.signingKey)
                 if local {
                     if admittedAt.count < 100_000 { admittedAt[h] = .now }
                     gossipOutbox.append(tx.envelope)

@@ -42,8 +42,6 @@ public final class VerifiedSignatures: Sendable {
     }
 
     public func forget(_ hash: Hash) { _ = entries.withLock { $0.removeValue(forKey: hash) } }
-
-    public var count: Int { entries.withLock { $0.count } }
 }
 
 /// The stateless half of mempool admission: decode bounds, suite, known signer, signature.
@@ -113,7 +111,7 @@ public struct TransactionAdmission: Sendable {
             }
             verifiedSignatures.note(hash, key: key)
         }
-        return .success(VerifiedTransaction(envelope: envelope, hash: hash, size: canonical.count, signingKey: key))
+        return .success(VerifiedTransaction(envelope: envelope, hash: hash, size: canonical.count))
     }
 
     /// Verifies many envelopes on all cores; results keep the input order.

@@ -12,8 +12,8 @@ import Synchronization
 /// starts when none is running: PASSIVE passes, which copy what no reader still needs and never
 /// block the writer or readers, repeated (a few at most) until every frame is copied. Once the log
 /// is wholly copied, the writer's next transaction starts it again from the beginning, so it stays
-/// bounded. A failed checkpoint (a full
-/// disk, say) is only logged: the next one copies the same frames.
+/// bounded. A failed checkpoint (a full disk, say) is only logged: the next one copies the same
+/// frames.
 final class WALCheckpointer: Sendable {
     /// The writer's own automatic checkpoint threshold, in pages: a backstop if the background
     /// checkpoints fall behind (64 MiB of log).

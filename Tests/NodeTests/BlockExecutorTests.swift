@@ -56,7 +56,7 @@ struct BlockExecutorTests {
         let b = block([forged], parent: genesisHash)
         // Noted as verified under another key than Alice's: still checked, still refused.
         var e = executor(genesisHash)
-        e.noteVerified(forged.hash(using: TestSHA256()), key: mallory.publicKey)
+        e.verifiedSignatures.note(forged.hash(using: TestSHA256()), key: mallory.publicKey)
         #expect(e.commit(b, hash: b.hash(using: TestSHA256())).execution.results.map(\.code) == ["tx.bad_signature"])
     }
 }
