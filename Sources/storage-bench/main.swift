@@ -144,7 +144,7 @@ func bench(_ args: [String]) throws {
         let rt = seconds(clock.now - readStart)
         say(String(format: "block store, verified reads: %.0f reads/s", Double(n) / rt))
     }
-    // 3. Safety record saves (temporary file, fsync, rename, directory fsync).
+    // 3. Safety record saves (one slot of a preallocated file, fdatasync).
     do {
         let safety = try SafetyStore(directory: dir + "/safety", logger: quietLogger())
         let record = [UInt8](repeating: 7, count: 600)
