@@ -49,9 +49,12 @@ public actor ReplicaHost {
     /// A validator node outside the validator set in force (not yet added, or removed): it follows
     /// the chain by sync and starts voting at the height a change adds it.
     var followingOutsideTheSet = false
-    /// Commits waiting for the effects around them, and whether `perform` is running (see `perform`).
+    /// Commits the core returned and `drainCommits` has not taken yet, in order.
     var pendingCommits: [Commit] = []
-    var performingEffects = false
+    /// The task applying `pendingCommits` (nil when none is queued).
+    var commitDrain: Task<Void, Never>?
+    /// Where block-store flushes run, off this actor (`syncBlocks`).
+    let blockSyncQueue = DispatchQueue(label: "creditchain.block-store-sync")
     /// Committed (durable, executed) blocks whose state-store record failed, to record in order.
     var unrecorded: [UnrecordedBlock] = []
     /// The first record failure of the commit in progress (thrown when its blocks are done).
@@ -147,10 +150,13 @@ public actor ReplicaHost {
         metrics.round.set(Double(replica.currentRound.value))
     }
 
-    /// Stops taking inputs; called by the service on shutdown. Anything in flight on this actor has
-    /// finished when this runs (the actor serialises), so the last block write is complete.
-    func stop() {
+    /// Stops taking inputs; called by the service on shutdown. A commit whose block-store flush is
+    /// in flight finishes first (the actor serialises everything else), so the last block write
+    /// is complete before the stores close.
+    func stop() async {
         stopping = true
+        await commitDrain?.value
+        pendingCommits.removeAll()
         timer?.cancel()
         timer = nil
         proposalTimer?.cancel()
@@ -260,20 +266,16 @@ public actor ReplicaHost {
 
     // MARK: - Effects (persist → send → apply, in the core's order)
 
-    /// Performs effects in the order the core returned them, except commits: those are applied,
-    /// in the order they were returned, once every other effect is done. An effect may step the
-    /// core again (`.execute` reports its result at once), and a commit that nested step returns
-    /// extends one the outer step returned first and must not be applied before it; meanwhile the
-    /// nested step's vote goes out without waiting for the block-store and state-store writes.
+    /// Performs effects in the order the core returned them, except commits: those are queued and
+    /// applied in height order by `drainCommits`, after this step. So neither the step's vote nor
+    /// the next message waits for the block-store flush and state-store write of a commit.
+    ///
+    /// An effect may step the core again (`.execute` reports its result at once), and a commit
+    /// that nested step returns extends one the outer step returned after its `.execute`: queued
+    /// in the order performed, it would come first (that crashed a validator on "non-contiguous
+    /// commit" under load). The core's commits cover consecutive, disjoint height ranges in the
+    /// order it made them, so ordering the queue by height restores that order.
     func perform(_ effects: [Effect]) {
-        let outermost = !performingEffects
-        performingEffects = true
-        defer {
-            if outermost {
-                performingEffects = false
-                pendingCommits.removeAll(keepingCapacity: true)
-            }
-        }
         for effect in effects {
             if stopping { return }
             switch effect {
@@ -307,6 +309,9 @@ public actor ReplicaHost {
                 }
             case .commit(let commit):
                 pendingCommits.append(commit)
+                if commitDrain == nil {
+                    commitDrain = Task { await self.drainCommits() }
+                }
             case .setTimer(let round, let atMillis):
                 timer?.cancel()
                 let delay = max(0, atMillis - Self.nowMillis())
@@ -327,58 +332,106 @@ public actor ReplicaHost {
                 logger.warning("equivocation by \(evidence.offender) in round \(evidence.round)")
             }
         }
-        guard outermost else { return }
-        var next = 0
-        while next < pendingCommits.count, !stopping, storageFault == nil {
-            let commit = pendingCommits[next]
-            next += 1
+    }
+
+    // MARK: - Commit
+
+    /// Applies the queued commits in order: appends their blocks to the block store, flushes it
+    /// once for all of them off this actor (while it goes on with votes and proposals), then
+    /// executes and records each block and releases its waiters. A commit the core returns
+    /// meanwhile waits for the next round of this loop: group commit under load.
+    func drainCommits() async {
+        defer { commitDrain = nil }
+        while !pendingCommits.isEmpty, !stopping, storageFault == nil {
+            let commits = pendingCommits.sorted { Self.firstHeight(of: $0) < Self.firstHeight(of: $1) }
+            pendingCommits.removeAll(keepingCapacity: true)
+            var batches: [(blocks: [(StoredBlock, Hash)], schedule: ValidatorSchedule?)] = []
+            var next = committedHeight.next
             do {
-                try apply(commit)
+                for commit in commits {
+                    var stored: [StoredBlock] = []
+                    for (i, cb) in commit.blocks.enumerated() where cb.block.header.height >= next {
+                        let last = i == commit.blocks.count - 1
+                        stored.append(
+                            StoredBlock(
+                                block: cb.block, certificate: cb.certificate,
+                                commitCertificate: last ? commit.certificate : nil))
+                    }
+                    let appended = try appendBlocks(stored, from: next)
+                    next = Height(next.value + UInt64(appended.count))
+                    batches.append((appended, commit.schedule))
+                }
+                if batches.contains(where: { !$0.blocks.isEmpty }) {
+                    let start = ContinuousClock.now
+                    try await syncBlocks()
+                    metrics.fsyncDuration.record(ContinuousClock.now - start)
+                }
+                if stopping { return }
+                for batch in batches { try finishCommitted(batch.blocks, schedule: batch.schedule) }
             } catch {
+                pendingCommits.removeAll()
                 storageFailed(Self.storageError(error, otherwise: "storage.commit_failed"))
                 return
             }
         }
     }
 
-    // MARK: - Commit
+    static func firstHeight(of commit: Commit) -> UInt64 { commit.blocks.first?.block.header.height.value ?? 0 }
 
-    /// Makes blocks final: append and sync them to the block store, then execute and record each
-    /// block's state in one state-store transaction, then release waiters.
-    func apply(_ commit: Commit) throws {
-        var stored: [StoredBlock] = []
-        for (i, cb) in commit.blocks.enumerated() where cb.block.header.height > committedHeight {
-            let last = i == commit.blocks.count - 1
-            stored.append(
-                StoredBlock(
-                    block: cb.block, certificate: cb.certificate, commitCertificate: last ? commit.certificate : nil))
+    /// Flushes the block store on its own queue; this actor serves other work meanwhile.
+    func syncBlocks() async throws {
+        let blocks = stores.blocks
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+            blockSyncQueue.async {
+                do {
+                    try blocks.sync()
+                    c.resume()
+                } catch {
+                    c.resume(throwing: error)
+                }
+            }
         }
-        try commitStored(stored, schedule: commit.schedule)
     }
 
-    /// Appends verified blocks (ascending, starting at committed height + 1), then applies them.
+    /// Appends verified blocks (ascending, starting at committed height + 1), syncs them, then
+    /// applies them. For sync batches, which run when no commit is being applied.
     func commitStored(_ blocks: [StoredBlock], schedule: ValidatorSchedule?) throws {
         guard !blocks.isEmpty else { return }
+        let appended = try appendBlocks(blocks, from: committedHeight.next)
         let syncStart = ContinuousClock.now
+        do { try stores.blocks.sync() } catch {
+            try? stores.blocks.truncate(after: committedHeight.value == 0 ? nil : committedHeight)
+            throw Self.storageError(error, otherwise: "storage.block_append_failed")
+        }
+        metrics.fsyncDuration.record(ContinuousClock.now - syncStart)
+        try finishCommitted(appended, schedule: schedule)
+    }
+
+    /// Appends blocks (ascending from `first`) to the block store without syncing them. On a
+    /// failure everything above the committed height is dropped again, so the same blocks (from
+    /// consensus or sync) can be appended once the store accepts writes.
+    func appendBlocks(_ blocks: [StoredBlock], from first: Height) throws -> [(StoredBlock, Hash)] {
         var appended: [(StoredBlock, Hash)] = []
         do {
             for sb in blocks {
-                precondition(
-                    sb.height.value == committedHeight.value + 1 + UInt64(appended.count), "non-contiguous commit")
+                precondition(sb.height.value == first.value + UInt64(appended.count), "non-contiguous commit")
                 let hash = sb.block.hash(using: chain.hasher)
                 try stores.blocks.append(height: sb.height, payload: sb.canonicalBytes, sync: false)
                 appended.append((sb, hash))
             }
-            try stores.blocks.sync()
         } catch {
-            // Nothing of this batch counts: drop what was appended, so the same blocks (from
-            // consensus or sync) can be appended again once the store accepts writes.
-            if !appended.isEmpty {
+            if (stores.blocks.lastHeight ?? Height(0)) > committedHeight {
                 try? stores.blocks.truncate(after: committedHeight.value == 0 ? nil : committedHeight)
             }
             throw Self.storageError(error, otherwise: "storage.block_append_failed")
         }
-        metrics.fsyncDuration.record(ContinuousClock.now - syncStart)
+        return appended
+    }
+
+    /// Executes and records blocks that are durable in the block store, and releases the waiters
+    /// of their transactions.
+    func finishCommitted(_ appended: [(StoredBlock, Hash)], schedule: ValidatorSchedule?) throws {
+        guard let firstBlock = appended.first else { return }
         for (sb, hash) in appended {
             let execStart = ContinuousClock.now
             let (execution, txHashes) = executor.commit(sb.block, hash: hash)
@@ -435,7 +488,7 @@ public actor ReplicaHost {
         }
         if snapshotUnconfirmed {
             snapshotUnconfirmed = false
-            logger.info("the snapshot's state root is confirmed by block \(blocks[0].height)")
+            logger.info("the snapshot's state root is confirmed by block \(firstBlock.0.height)")
         }
         admission.memberKeys.replace(from: executor.committed, genesisKeys: chain.memberKeys)
         metrics.committedHeight.set(Double(committedHeight.value))
@@ -490,6 +543,7 @@ public actor ReplicaHost {
         )
         storageFault = error
         core = nil
+        pendingCommits.removeAll()
         timer?.cancel()
         proposalTimer?.cancel()
         guard diskFull, resumeProbe == nil else { return }
@@ -525,8 +579,10 @@ public actor ReplicaHost {
     // MARK: - Sync
 
     /// Verifies a batch fetched from a peer and commits it. Returns how many blocks were committed.
-    func applySyncBatch(_ blocks: [StoredBlock], from peer: MemberID, peerTip: Height) throws -> Int {
+    func applySyncBatch(_ blocks: [StoredBlock], from peer: MemberID, peerTip: Height) async throws -> Int {
         peerTips[peer] = peerTip
+        // Commits from consensus go first (they may cover some of these heights).
+        while let drain = commitDrain { await drain.value }
         if let fault = storageFault { throw fault }
         let fresh = blocks.drop { $0.height <= committedHeight }
         guard !fresh.isEmpty else { return 0 }

@@ -97,9 +97,13 @@ public final class SafetyStore: Sendable {
                     if sequence >= newest?.sequence ?? 0 { newest = (sequence, record) }
                 case .invalid(let why):
                     damage.append("slot \(slot): \(why)")
+                case .empty:
+                    break
                 }
             }
-            guard let newest else { throw corrupt(damage.joined(separator: "; ")) }
+            guard let newest else {
+                throw corrupt(damage.isEmpty ? "no slot was ever written" : damage.joined(separator: "; "))
+            }
             if !damage.isEmpty {
                 // The expected trace of a save torn by a crash: the other slot is the last record.
                 logger.notice(
@@ -156,6 +160,8 @@ public final class SafetyStore: Sendable {
 
     enum SlotContent {
         case valid(sequence: UInt64, record: [UInt8])
+        /// Never written (the file is created zeroed).
+        case empty
         case invalid(String)
     }
 
@@ -164,6 +170,7 @@ public final class SafetyStore: Sendable {
         let offset = UInt64(slot * slotSize)
         let head = try file.read(count: headerSize, at: offset)
         guard head.count == headerSize else { return .invalid("short header") }
+        if head.allSatisfy({ $0 == 0 }) { return .empty }
         guard Array(head[0..<4]) == magic else { return .invalid("bad magic") }
         guard head[4] == version else { return .invalid("unsupported version \(head[4])") }
         let sequence = head[5..<13].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
