@@ -202,7 +202,7 @@ public final class NodeService: Service, Sendable {
         }
         await host.notePeerTip(peer, tip)
         let running = await host.isCoreRunning
-        if running && tip.value <= height.value + 2 { return (tip, 0) }
+        if running, tip.value <= (await host.consensusHeight).value + 2 { return (tip, 0) }
         do {
             return (tip, try await host.applySyncBatch(blocks, from: peer, peerTip: tip))
         } catch let error as NodeError where error.code == StorageError.diskFull {

@@ -590,6 +590,13 @@ public actor ReplicaHost {
             Array(fresh), after: tip.block.header, tipHash: tipHash, schedule: tip.schedule, executor: executor,
             chain: chain)
         guard !verified.isEmpty else { return 0 }
+        if core != nil {
+            // The running core's speculative blocks build on heights these replace, and the
+            // executor's head is reset below: stop it; the sync loop restarts it on the new tip.
+            core = nil
+            timer?.cancel()
+            proposalTimer?.cancel()
+        }
         let wasBehind = committedHeight
         do { try commitStored(verified, schedule: nil) } catch {
             let e = Self.storageError(error, otherwise: "storage.commit_failed")
@@ -613,6 +620,10 @@ public actor ReplicaHost {
     }
 
     var isCoreRunning: Bool { core != nil }
+
+    /// The height consensus has committed: the core's, which runs ahead of `committedHeight`
+    /// while a commit's block-store flush is in flight.
+    var consensusHeight: Height { max(committedHeight, core?.committedHeight ?? committedHeight) }
 
     // MARK: - Reads
 
