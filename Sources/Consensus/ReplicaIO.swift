@@ -56,6 +56,12 @@ public struct Commit: Sendable {
     public var certificate: CommitCertificate
     /// The validator schedule after these blocks' updates (persist it with the blocks).
     public var schedule: ValidatorSchedule
+
+    public init(blocks: [CommittedBlock], certificate: CommitCertificate, schedule: ValidatorSchedule) {
+        self.blocks = blocks
+        self.certificate = certificate
+        self.schedule = schedule
+    }
 }
 
 /// What the shell must do, in list order: the core orders every step's effects as persists,

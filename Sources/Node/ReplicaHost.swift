@@ -343,23 +343,15 @@ public actor ReplicaHost {
     func drainCommits() async {
         defer { commitDrain = nil }
         while !pendingCommits.isEmpty, !stopping, storageFault == nil {
-            let commits = pendingCommits.sorted { Self.firstHeight(of: $0) < Self.firstHeight(of: $1) }
+            let plan = Self.appendPlan(pendingCommits, after: committedHeight)
             pendingCommits.removeAll(keepingCapacity: true)
             var batches: [(blocks: [(StoredBlock, Hash)], schedule: ValidatorSchedule?)] = []
             var next = committedHeight.next
             do {
-                for commit in commits {
-                    var stored: [StoredBlock] = []
-                    for (i, cb) in commit.blocks.enumerated() where cb.block.header.height >= next {
-                        let last = i == commit.blocks.count - 1
-                        stored.append(
-                            StoredBlock(
-                                block: cb.block, certificate: cb.certificate,
-                                commitCertificate: last ? commit.certificate : nil))
-                    }
-                    let appended = try appendBlocks(stored, from: next)
+                for step in plan {
+                    let appended = try appendBlocks(step.blocks, from: next)
                     next = Height(next.value + UInt64(appended.count))
-                    batches.append((appended, commit.schedule))
+                    batches.append((appended, step.schedule))
                 }
                 if batches.contains(where: { !$0.blocks.isEmpty }) {
                     let start = ContinuousClock.now
@@ -376,7 +368,28 @@ public actor ReplicaHost {
         }
     }
 
-    static func firstHeight(of commit: Commit) -> UInt64 { commit.blocks.first?.block.header.height.value ?? 0 }
+    /// The blocks to append for queued commits, commit by commit: in height order (see `perform`),
+    /// without the heights at or below `committed` (a commit overlapping one already applied, as
+    /// after a core restart), each commit's last block carrying its commit certificate.
+    static func appendPlan(_ commits: [Commit], after committed: Height) -> [(
+        blocks: [StoredBlock], schedule: ValidatorSchedule
+    )] {
+        func first(_ c: Commit) -> UInt64 { c.blocks.first?.block.header.height.value ?? 0 }
+        var next = committed.next
+        var plan: [(blocks: [StoredBlock], schedule: ValidatorSchedule)] = []
+        for commit in commits.sorted(by: { first($0) < first($1) }) {
+            var stored: [StoredBlock] = []
+            for (i, cb) in commit.blocks.enumerated() where cb.block.header.height >= next {
+                stored.append(
+                    StoredBlock(
+                        block: cb.block, certificate: cb.certificate,
+                        commitCertificate: i == commit.blocks.count - 1 ? commit.certificate : nil))
+            }
+            next = Height(next.value + UInt64(stored.count))
+            plan.append((stored, commit.schedule))
+        }
+        return plan
+    }
 
     /// Flushes the block store on its own queue; this actor serves other work meanwhile.
     func syncBlocks() async throws {
