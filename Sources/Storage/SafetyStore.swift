@@ -68,12 +68,10 @@ public final class SafetyStore: Sendable {
         }
         let file = try PosixFile.open(path, create: false)
         var slots = Slots(file: file, newest: nil)
-        if let size = try? file.size(), size == UInt64(2 * slotSize) {
-            for slot in 0..<2 {
-                guard case .valid(let sequence, _) = try SafetyStore.read(slot: slot, of: file, slotSize: slotSize)
-                else { continue }
-                if sequence >= slots.newest?.sequence ?? 0 { slots.newest = (sequence, slot) }
-            }
+        if let size = try? file.size(), size == UInt64(2 * slotSize),
+            let newest = try SafetyStore.scan(file, slotSize: slotSize).newest
+        {
+            slots.newest = (newest.sequence, newest.slot)
         }
         self.state = Mutex(slots)
     }
@@ -89,18 +87,7 @@ public final class SafetyStore: Sendable {
             guard size == UInt64(2 * slotSize) else {
                 throw corrupt("file of \(size) bytes, expected two slots of \(slotSize)")
             }
-            var newest: (sequence: UInt64, record: [UInt8])?
-            var damage: [String] = []
-            for slot in 0..<2 {
-                switch try SafetyStore.read(slot: slot, of: slots.file, slotSize: slotSize) {
-                case .valid(let sequence, let record):
-                    if sequence >= newest?.sequence ?? 0 { newest = (sequence, record) }
-                case .invalid(let why):
-                    damage.append("slot \(slot): \(why)")
-                case .empty:
-                    break
-                }
-            }
+            let (newest, damage) = try SafetyStore.scan(slots.file, slotSize: slotSize)
             guard let newest else {
                 throw corrupt(damage.isEmpty ? "no slot was ever written" : damage.joined(separator: "; "))
             }
@@ -163,6 +150,25 @@ public final class SafetyStore: Sendable {
         /// Never written (the file is created zeroed).
         case empty
         case invalid(String)
+    }
+
+    /// Reads both slots: the newest valid one, and what is wrong with any invalid one.
+    static func scan(_ file: PosixFile, slotSize: Int) throws -> (
+        newest: (sequence: UInt64, slot: Int, record: [UInt8])?, damage: [String]
+    ) {
+        var newest: (sequence: UInt64, slot: Int, record: [UInt8])?
+        var damage: [String] = []
+        for slot in 0..<2 {
+            switch try read(slot: slot, of: file, slotSize: slotSize) {
+            case .valid(let sequence, let record):
+                if sequence >= newest?.sequence ?? 0 { newest = (sequence, slot, record) }
+            case .invalid(let why):
+                damage.append("slot \(slot): \(why)")
+            case .empty:
+                break
+            }
+        }
+        return (newest, damage)
     }
 
     /// Reads and checks one slot; the length is bounded by the slot before anything is allocated.
