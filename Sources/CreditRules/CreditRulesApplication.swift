@@ -90,8 +90,7 @@ public struct CreditRulesApplication: Application {
         case .removed: return CreditRulesError("member.removed").result
         }
         guard transaction.expiry >= context.height else { return CreditRulesError("tx.expired").result }
-        if state.get(Keys.transaction(transaction.signer, transaction.uniqueID, expiry: transaction.expiry.value))
-            != nil
+        if state.isRemembered(Keys.replayID(transaction.signer, transaction.uniqueID, expiry: transaction.expiry.value))
         {
             return CreditRulesError("tx.replayed").result
         }
@@ -114,6 +113,7 @@ public struct CreditRulesApplication: Application {
         var results: [TransactionResult] = []
         results.reserveCapacity(transactions.count)
         for tx in transactions { results.append(execute(tx)) }
+        state.writeReplayRecords(height: context.height.value)
         let writes = state.finishBlock()
         return BlockExecution(
             results: results, stateRoot: state.root, validatorUpdates: validatorUpdates,
@@ -189,6 +189,7 @@ public struct CreditRulesApplication: Application {
         createdDetail = ""
         do {
             try admit(tx)
+            rememberTransaction(tx)
             try dispatch(tx)
             state.commitTransaction()
             validatorUpdates.append(contentsOf: pendingValidatorUpdates)
@@ -219,24 +220,24 @@ public struct CreditRulesApplication: Application {
         else {
             throw CreditRulesError("tx.expiry_too_far", "expiry beyond the transaction lifetime")
         }
-        let key = Keys.transaction(tx.signer, tx.uniqueID, expiry: tx.expiry.value)
-        guard state.get(key) == nil else { throw CreditRulesError("tx.replayed", "unique id already used") }
+        guard !state.isRemembered(Keys.replayID(tx.signer, tx.uniqueID, expiry: tx.expiry.value)) else {
+            throw CreditRulesError("tx.replayed", "unique id already used")
+        }
     }
 
-    /// Remembers the unique id until the envelope's expiry (for replay refusal); the prune
-    /// sweep forgets it afterwards. An envelope replayed with another expiry is another key, but
-    /// the same signed bytes cannot change their expiry.
+    /// Remembers the unique id until the envelope's expiry (for replay refusal), whatever the
+    /// transaction's outcome; the prune sweep forgets it afterwards. An envelope replayed with
+    /// another expiry is another id, but the same signed bytes cannot change their expiry. An
+    /// envelope already past its expiry can never be included again and is not remembered.
     mutating func rememberTransaction(_ tx: TransactionEnvelope) {
-        let key = Keys.transaction(tx.signer, tx.uniqueID, expiry: tx.expiry.value)
-        guard state.get(key) == nil else { return }
-        state.put(key, [])
+        guard tx.expiry >= context.height else { return }
+        state.remember(signer: tx.signer, uniqueID: tx.uniqueID, expiry: tx.expiry.value)
     }
 
     mutating func dispatch(_ tx: TransactionEnvelope) throws {
         guard let kind = TransactionKind(rawValue: tx.kind) else {
             throw CreditRulesError("tx.unknown_kind", "kind \(tx.kind)")
         }
-        rememberTransaction(tx)
         let signer = tx.signer
         let p = tx.payload
         switch kind {

@@ -14,9 +14,15 @@ public struct CreditState: Sendable {
     private(set) var tree: SparseMerkleTree
     private var block: [KeyBytes: [UInt8]?] = [:]
     private var transaction: [KeyBytes: [UInt8]?] = [:]
-    /// Committed replay records by expiry height: derived from the entries (rebuilt on load), so
-    /// pruning needs no index entries in the state.
-    private var transactionRecords: [UInt64: [[UInt8]]] = [:]
+    /// Replay records are one entry per block and expiry height (`Keys.replayRecord`), holding the
+    /// ids the block remembered with that expiry. Derived from the committed entries (rebuilt on
+    /// load): every id they hold, and the entries' keys by expiry height for pruning.
+    private var rememberedIDs: Set<KeyBytes> = []
+    private var replayRecords: [UInt64: [[UInt8]]] = [:]
+    /// Ids remembered by the block being executed, by expiry height; written as replay records
+    /// by `writeReplayRecords`.
+    private var blockIDs: Set<KeyBytes> = []
+    private var blockRecords: [UInt64: [ReplayRecord.Entry]] = [:]
 
     public init(hasher: any ChainHasher) {
         tree = SparseMerkleTree(hasher: hasher)
@@ -73,6 +79,7 @@ public struct CreditState: Sendable {
     /// Applies the block's writes (sorted by key) to the committed entries and the tree.
     mutating func finishBlock() -> [StateWrite] {
         precondition(transaction.isEmpty, "a transaction is still open at the end of a block")
+        precondition(blockIDs.isEmpty, "remembered ids not written as replay records")
         var writes: [StateWrite] = []
         writes.reserveCapacity(block.count)
         for (k, v) in block { writes.append(StateWrite(key: k.bytes, value: v)) }
@@ -89,51 +96,93 @@ public struct CreditState: Sendable {
         precondition(transaction.isEmpty && block.isEmpty, "writes applied inside an open block")
         var updates: [SparseMerkleTree.Update] = []
         updates.reserveCapacity(writes.count)
-        // Replay records deleted by these writes, by expiry: pruning on this copy already dropped
-        // them from the index, but a copy that only applies another's writes must drop them here.
-        var deletedRecords: [UInt64: Set<[UInt8]>] = [:]
         for w in writes {
+            let old: [UInt8]?
             if let v = w.value {
-                if committed.updateValue(v, forKey: KeyBytes(w.key)) == nil { indexTransactionRecord(w.key) }
-            } else if committed.removeValue(forKey: KeyBytes(w.key)) != nil, let h = Self.recordExpiry(w.key) {
-                deletedRecords[h, default: []].insert(w.key)
+                old = committed.updateValue(v, forKey: KeyBytes(w.key))
+            } else {
+                old = committed.removeValue(forKey: KeyBytes(w.key))
+            }
+            if let expiry = Self.replayExpiry(w.key) {
+                indexReplayRecord(w.key, expiry: expiry, old: old, new: w.value)
             }
             updates.append(.init(keyHash: tree.keyHash(w.key), valueHash: w.value.map { tree.valueHash($0) }))
-        }
-        for (h, keys) in deletedRecords {
-            guard let bucket = transactionRecords[h] else { continue }
-            let left = bucket.filter { !keys.contains($0) }
-            transactionRecords[h] = left.isEmpty ? nil : left
         }
         tree.apply(updates)
     }
 
-    /// Replay record keys are `tx/` ‖ u64 expiry ‖ …
-    private mutating func indexTransactionRecord(_ key: [UInt8]) {
-        guard let h = Self.recordExpiry(key) else { return }
-        transactionRecords[h, default: []].append(key)
+    // MARK: - Replay records
+
+    /// Whether an envelope's id (`Keys.replayID`) is remembered: by a committed replay record or
+    /// earlier in the block being executed.
+    func isRemembered(_ id: [UInt8]) -> Bool {
+        let k = KeyBytes(id)
+        return rememberedIDs.contains(k) || blockIDs.contains(k)
     }
 
-    /// The expiry height of a replay record's key, nil for any other key.
-    private static func recordExpiry(_ key: [UInt8]) -> UInt64? {
-        let tag = Keys.transactionTag
+    /// Remembers an envelope's id until its expiry height has passed (outside the transaction
+    /// overlay: an envelope is remembered whatever its outcome).
+    mutating func remember(signer: MemberID, uniqueID: [UInt8], expiry: UInt64) {
+        let k = KeyBytes(Keys.replayID(signer, uniqueID, expiry: expiry))
+        guard !rememberedIDs.contains(k), blockIDs.insert(k).inserted else { return }
+        blockRecords[expiry, default: []].append(ReplayRecord.Entry(signer: signer, uniqueID: uniqueID))
+    }
+
+    /// Writes the block's remembered ids as one replay record per expiry height.
+    mutating func writeReplayRecords(height: UInt64) {
+        precondition(transaction.isEmpty, "a transaction is still open")
+        for (expiry, entries) in blockRecords {
+            transaction[KeyBytes(Keys.replayRecord(expiry: expiry, height: height))] =
+                .some(ReplayRecord(entries: entries).canonicalBytes)
+        }
+        commitTransaction()
+        blockRecords.removeAll(keepingCapacity: true)
+        blockIDs.removeAll(keepingCapacity: true)
+    }
+
+    /// Keeps `rememberedIDs` and `replayRecords` in step with a committed replay record's change.
+    private mutating func indexReplayRecord(_ key: [UInt8], expiry: UInt64, old: [UInt8]?, new: [UInt8]?) {
+        if let old {
+            for id in Self.replayIDs(old, expiry: expiry) { rememberedIDs.remove(id) }
+            if new == nil, let keys = replayRecords[expiry] {
+                let left = keys.filter { $0 != key }
+                replayRecords[expiry] = left.isEmpty ? nil : left
+            }
+        }
+        if let new {
+            for id in Self.replayIDs(new, expiry: expiry) { rememberedIDs.insert(id) }
+            if old == nil { replayRecords[expiry, default: []].append(key) }
+        }
+    }
+
+    private static func replayIDs(_ value: [UInt8], expiry: UInt64) -> [KeyBytes] {
+        // Replay records were encoded by these rules; one that does not decode is a bug.
+        guard let record = try? ReplayRecord(canonicalBytes: value) else {
+            preconditionFailure("a replay record does not decode")
+        }
+        return record.entries.map { KeyBytes(Keys.replayID($0.signer, $0.uniqueID, expiry: expiry)) }
+    }
+
+    /// The expiry height of a replay record's key (`tx/` ‖ u64 expiry ‖ …), nil for any other key.
+    private static func replayExpiry(_ key: [UInt8]) -> UInt64? {
+        let tag = Keys.replayRecordTag
         guard key.count >= tag.count + 8, key.starts(with: tag) else { return nil }
         var h: UInt64 = 0
         for b in key[tag.count..<(tag.count + 8)] { h = h << 8 | UInt64(b) }
         return h
     }
 
-    /// Deletes up to `budget` replay records that expired before `height`, lowest height first.
-    mutating func pruneTransactionRecords(before height: UInt64, budget: Int) {
+    /// Deletes up to `budget` replay records whose expiry height is below `height`, lowest expiry
+    /// first and in key order within one (the same keys on every replica, whatever order this
+    /// copy learnt them in).
+    mutating func pruneReplayRecords(before height: UInt64, budget: Int) {
         var left = budget
-        for h in transactionRecords.keys.filter({ $0 < height }).sorted() {
-            guard left > 0, let bucket = transactionRecords[h] else { break }
-            // Sorted, so that a replica that loaded a snapshot prunes the same keys.
-            let keys = bucket.sorted { KeyBytes.precedes($0, $1) }
-            let n = min(left, keys.count)
-            for k in keys[..<n] { put(k, nil) }
-            left -= n
-            transactionRecords[h] = n == keys.count ? nil : Array(keys[n...])
+        for expiry in replayRecords.keys.filter({ $0 < height }).sorted() {
+            guard left > 0, let keys = replayRecords[expiry] else { break }
+            for k in keys.sorted(by: { KeyBytes.precedes($0, $1) }).prefix(left) {
+                put(k, nil)
+                left -= 1
+            }
         }
     }
 

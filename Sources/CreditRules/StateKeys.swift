@@ -1,4 +1,5 @@
 import ChainCore
+import Ledger
 
 /// The state keys of the credit rules (docs/encoding.md, "Credit state keys"). Each starts with
 /// an ASCII tag and "/".
@@ -49,12 +50,44 @@ enum Keys {
     static func dailyRejected(_ m: MemberID, _ day: Int64) -> [UInt8] {
         StateKey("daily-rejected").member(m).i64(day).bytes
     }
-    /// Replay record of an envelope; the expiry height comes first so that the key alone says
-    /// when it can be forgotten.
-    static func transaction(_ signer: MemberID, _ uniqueID: [UInt8], expiry: UInt64) -> [UInt8] {
-        StateKey("tx").u64(expiry).member(signer).raw(uniqueID).bytes
+    /// The replay record of the envelopes one block remembered with one expiry height
+    /// (`ReplayRecord`); the expiry height comes first so that the key alone says when it can be
+    /// forgotten.
+    static func replayRecord(expiry: UInt64, height: UInt64) -> [UInt8] {
+        StateKey("tx").u64(expiry).u64(height).bytes
     }
-    static let transactionTag: [UInt8] = StateKey("tx").bytes
+    static let replayRecordTag: [UInt8] = StateKey("tx").bytes
+    /// An envelope's id as the replay check looks it up (in memory, never a state key).
+    static func replayID(_ signer: MemberID, _ uniqueID: [UInt8], expiry: UInt64) -> [UInt8] {
+        StateKey("tx-id").u64(expiry).member(signer).raw(uniqueID).bytes
+    }
+}
+
+/// The envelopes (signer and unique id) one block remembered with one expiry height, in the order
+/// the block executed them.
+struct ReplayRecord: CanonicalCodable, Hashable {
+    struct Entry: Hashable {
+        var signer: MemberID
+        var uniqueID: [UInt8]
+    }
+    var entries: [Entry]
+
+    func encode(to e: inout CanonicalEncoder) {
+        e.version(1)
+        e.array(entries, max: Self.entriesMax) { e, x in
+            e.value(x.signer)
+            e.raw(x.uniqueID)
+        }
+    }
+    init(entries: [Entry]) { self.entries = entries }
+    init(from d: inout CanonicalDecoder) throws {
+        try d.version("replay_record.version", supported: 1...1)
+        entries = try d.array("replay_record.entries", max: Self.entriesMax, minElementSize: 17) { d in
+            Entry(signer: try d.value(), uniqueID: try d.raw(TransactionEnvelope.uniqueIDLength, "unique_id"))
+        }
+    }
+    /// Bounds decoding; a block holds far fewer transactions.
+    static let entriesMax = 1 << 20
 }
 
 /// The purposes table entry: roles allowed for one purpose.

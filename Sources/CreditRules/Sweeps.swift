@@ -92,8 +92,9 @@ extension CreditRulesApplication {
     }
 
     /// Forgets unique ids of envelopes whose expiry height has passed (they can no longer be
-    /// included, so no replay record is needed), oldest first.
+    /// included, so no replay record is needed), oldest first, one replay record (a block's ids of
+    /// one expiry height) per unit of budget.
     mutating func sweepTransactionIDs(budget: Int) {
-        state.pruneTransactionRecords(before: context.height.value, budget: budget)
+        state.pruneReplayRecords(before: context.height.value, budget: budget)
     }
 }

@@ -58,6 +58,107 @@ import Testing
         #expect(f.app.state.entries().filter { $0.key.starts(with: tag) }.isEmpty)
     }
 
+    /// A block keeps one replay record per expiry height, however many envelopes it remembers
+    /// with it; the ids are refused within the block and after it, and forgotten with the record.
+    @Test func oneReplayRecordPerBlockAndExpiry() {
+        var f = Fixture()
+        let tag = Array("tx/".utf8)
+        func records() -> Int { f.app.state.entries().filter { $0.key.starts(with: tag) }.count }
+        let expiry = f.height + 4
+        let txs = (0..<5).map { i in
+            f.envelope(
+                Fixture.hub, RegisterEnterprisePayload(subject: acme.subject, publicKey: acme.publicKey),
+                unique: 100 + UInt64(i), expiry: expiry)
+        }
+        let other = f.envelope(
+            Fixture.supervisor, SuspendTypePayload(typeCode: "AMR-REG-001", suspended: true), unique: 200,
+            expiry: expiry + 2)
+        // The second envelope of the block fails its rules (already registered) and is remembered
+        // all the same; the repeat of the first within the block is a replay.
+        let codes = f.block(txs + [txs[0], other]).results.map(\.code)
+        #expect(
+            codes == [
+                "ok", "enterprise.already_registered", "enterprise.already_registered", "enterprise.already_registered",
+                "enterprise.already_registered",
+                "tx.replayed", "ok",
+            ])
+        #expect(records() == 2)
+        #expect(f.block([txs[1]]).results[0].code == "tx.replayed")
+        #expect(records() == 2)
+        // Until the expiry height the ids stay remembered; after it the record is gone.
+        while f.height < expiry { f.block([]) }
+        #expect(records() == 2)
+        f.block([])
+        #expect(records() == 1)
+        #expect(f.block([txs[2]]).results[0].code == "tx.expired")
+        while f.height <= expiry + 2 { f.block([]) }
+        #expect(records() == 0)
+    }
+
+    /// A copy that applies another's writes (a node's committed copy), and one loaded from the
+    /// entries (a snapshot, a restart), remember and forget the same ids as the copy that executed.
+    @Test func replayRecordsFollowAppliedAndLoadedCopies() {
+        var f = Fixture()
+        var applied = f.app
+        let txs = (0..<3).map { i in
+            f.envelope(
+                Fixture.supervisor, SuspendTypePayload(typeCode: "AMR-REG-001", suspended: i % 2 == 0),
+                unique: 300 + UInt64(i), expiry: f.height + 3)
+        }
+        let first = f.block(txs)
+        let firstApplied = applied.applyExecuted(first)
+        #expect(firstApplied)
+        var loaded = CreditRulesApplication(
+            entries: f.app.state.entries(), hasher: TestHasher(), verifier: TestVerifier())
+        #expect(applied.stateRoot == f.app.stateRoot && loaded.stateRoot == f.app.stateRoot)
+        let ctx = BlockContext(
+            chainID: Fixture.chainID, height: Height(f.height + 1), timestampMillis: f.time + 5_000,
+            proposer: Fixture.hub)
+        for app in [f.app, applied, loaded] {
+            #expect(app.precheck(txs[1], context: ctx)?.code == "tx.replayed")
+        }
+        for _ in 0..<5 {
+            let exec = f.block([])
+            let didApply = applied.applyExecuted(exec)
+            #expect(didApply)
+            #expect(
+                loaded.executeBlock(
+                    BlockContext(
+                        chainID: Fixture.chainID, height: Height(f.height), timestampMillis: f.time,
+                        proposer: Fixture.hub), transactions: []
+                ).stateRoot == exec.stateRoot)
+            #expect(applied.stateRoot == exec.stateRoot)
+        }
+        #expect(f.app.state.entries().filter { $0.key.starts(with: Array("tx/".utf8)) }.isEmpty)
+        #expect(applied.state.entries().map(\.key) == f.app.state.entries().map(\.key))
+    }
+
+    /// `sweep_max` bounds the replay records forgotten per block; the rest go in later blocks.
+    @Test func replayRecordPruningIsBounded() {
+        var parameters = CreditParameters()
+        parameters.sweepMax = 1
+        var f = Fixture(parameters: parameters)
+        let tag = Array("tx/".utf8)
+        func records() -> Int { f.app.state.entries().filter { $0.key.starts(with: tag) }.count }
+        for i in 0..<3 {
+            f.block([
+                f.envelope(
+                    Fixture.supervisor, SuspendTypePayload(typeCode: "AMR-REG-001", suspended: i % 2 == 0),
+                    unique: 400 + UInt64(i), expiry: 5)
+            ])
+        }
+        #expect(records() == 3)
+        f.block([])
+        f.block([])
+        #expect(f.height == 5 && records() == 3)
+        f.block([])
+        #expect(records() == 2)
+        f.block([])
+        #expect(records() == 1)
+        f.block([])
+        #expect(records() == 0)
+    }
+
     /// The writes of a block are sorted by key and match the committed entries.
     @Test func writesAreSortedAndApplied() {
         var f = Fixture()
