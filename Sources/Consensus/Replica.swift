@@ -305,7 +305,13 @@ public struct Replica: Sendable {
     private mutating func verifyQC(_ qc: QuorumCertificate) -> Bool {
         if qc.isGenesis { return qc.block.hash == config.genesisHash && qc.round == Round(0) }
         if verifiedQCs.contains(qc.voteData) { return true }
-        guard (try? qc.verify(chainID: config.chainID, validators: set(at: qc.height), verifier: verifier)) != nil
+        // Our own vote for this very data is valid: its signature need not be checked again.
+        let own = safety.data.lastVote.flatMap {
+            $0.data == qc.voteData ? ValidatorSignature(signer: member, signature: $0.signature) : nil
+        }
+        guard
+            (try? qc.verify(chainID: config.chainID, validators: set(at: qc.height), verifier: verifier, known: own))
+                != nil
         else {
             return false
         }
@@ -349,7 +355,8 @@ public struct Replica: Sendable {
 
     // MARK: - Proposals
 
-    private mutating func onProposal(_ p: Proposal, from: MemberID) {
+    /// `own`: this replica's proposal, stepped in directly as it is made.
+    private mutating func onProposal(_ p: Proposal, from: MemberID, own: Bool = false) {
         let header = p.block.header
         guard header.chainID == config.chainID, header.height > committedHeight else {
             // Old heights: the certificate may still be news.
@@ -378,10 +385,12 @@ public struct Replica: Sendable {
         }
         let hash = p.block.hash(using: hasher)
         let reference = BlockReference(height: header.height, round: header.round, hash: hash)
+        // This replica's own proposal was just signed here.
         guard
-            verifier.verify(
-                signature: p.signature, message: Proposal.signingBytes(reference, chainID: config.chainID),
-                publicKey: key)
+            own
+                || verifier.verify(
+                    signature: p.signature, message: Proposal.signingBytes(reference, chainID: config.chainID),
+                    publicKey: key)
         else { return }
         if let (seen, seenSignature) = proposalsSeen[header.round]?[header.proposer] {
             if seen.hash != hash {
@@ -489,12 +498,12 @@ public struct Replica: Sendable {
         else { return }
         persists.append(.persistSafety(data))
         switch leader(for: header.round.next, parentHash: hash) {
-        case member?: onVote(vote)
+        case member?: onVote(vote, own: true)
         case let nextLeader?: sends.append(.send(to: nextLeader, .vote(vote)))
         case nil:
             // We cannot elect the next leader yet: every validator gets the vote, only it counts it.
             sends.append(.broadcast(.vote(vote)))
-            onVote(vote)
+            onVote(vote, own: true)
         }
     }
 
@@ -561,12 +570,13 @@ public struct Replica: Sendable {
         proposedRound = currentRound
         let proposal = Proposal(block: block, justify: highQC, timeoutCertificate: tc, signature: signature)
         sends.append(.broadcast(.proposal(proposal)))
-        onProposal(proposal, from: member)
+        onProposal(proposal, from: member, own: true)
     }
 
     // MARK: - Votes
 
-    private mutating func onVote(_ v: Vote) {
+    /// `own`: the vote this replica just signed (its signature is not checked again).
+    private mutating func onVote(_ v: Vote, own: Bool = false) {
         let round = v.round
         guard round.value &+ 1 >= currentRound.value, round.value <= currentRound.value &+ config.roundWindow,
             v.data.block.height > committedHeight
@@ -587,8 +597,9 @@ public struct Replica: Sendable {
             return
         }
         guard
-            verifier.verify(
-                signature: v.signature, message: v.data.signingBytes(chainID: config.chainID), publicKey: key)
+            own
+                || verifier.verify(
+                    signature: v.signature, message: v.data.signingBytes(chainID: config.chainID), publicKey: key)
         else { return }
         // A vote's commit data must be the one its block implies; a mismatch is dropped rather
         // than tallied apart (it could never reach a quorum with honest votes).

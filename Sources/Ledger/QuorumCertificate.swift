@@ -29,8 +29,12 @@ public struct QuorumCertificate: Hashable, Sendable, CanonicalCodable {
     public var isGenesis: Bool { voteData.block.height == Height(0) && signatures.isEmpty }
 
     /// Checks quorum and every signature against `validators` (the set in force at the certified
-    /// block's height). Throws `certificate.*` errors.
-    public func verify(chainID: ChainID, validators: ValidatorSet, verifier: any ChainVerifier) throws {
+    /// block's height). Throws `certificate.*` errors. `known` is a signature the caller already
+    /// holds as valid over this very vote data (a validator's own vote): a signature in the
+    /// certificate with the same signer and the same bytes is not checked again.
+    public func verify(
+        chainID: ChainID, validators: ValidatorSet, verifier: any ChainVerifier, known: ValidatorSignature? = nil
+    ) throws {
         guard signatures.count >= validators.quorum else {
             throw LedgerError(
                 code: "certificate.no_quorum",
@@ -49,6 +53,7 @@ public struct QuorumCertificate: Hashable, Sendable, CanonicalCodable {
             guard let key = validators.publicKey(of: s.signer) else {
                 throw LedgerError(code: "certificate.unknown_signer", reason: "\(s.signer) is not a validator here")
             }
+            if let known, known == s { continue }
             guard verifier.verify(signature: s.signature, message: message, publicKey: key) else {
                 throw LedgerError(code: "certificate.bad_signature", reason: "signature of \(s.signer) does not verify")
             }

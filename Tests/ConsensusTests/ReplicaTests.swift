@@ -29,6 +29,23 @@ import Testing
         }
     }
 
+    /// A replica never spends a signature check on its own signatures (its proposal, its vote
+    /// to itself as next leader, its vote inside a certificate). In this scripted run that is
+    /// ~3.2 checks per replica per committed block instead of ~4.3.
+    @Test func aReplicaDoesNotCheckItsOwnSignatures() {
+        let verifiers = (0..<4).map { _ in CountingVerifier() }
+        var cluster = ScriptedCluster(verifiers: verifiers)
+        for i in 0..<4 { cluster.step(i, .transactionsAvailable((0..<6).map(tx))) }
+        cluster.start()
+        cluster.run(limit: 600)
+        let rounds = cluster.commits.map(\.count).min() ?? 0
+        #expect(rounds >= 10)
+        for i in 0..<4 {
+            #expect(verifiers[i].checks(of: signers[i].publicKey) == 0)
+            #expect(verifiers[i].total * 10 <= 36 * (cluster.commits[i].count + 4))
+        }
+    }
+
     @Test func anIdleLeaderPacesEmptyBlocksAndTransactionsGoOutAtOnce() {
         var cluster = ScriptedCluster(idleBlockIntervalMillis: 500)
         cluster.start()

@@ -1,6 +1,7 @@
 import ChainCore
 import ClusterSimulation
 import Consensus
+import Foundation
 import Ledger
 
 let hasher = SimulationHasher()
@@ -31,9 +32,25 @@ func config(idleBlockIntervalMillis: Int64 = 0, reputationWindow: Int = 10) -> C
         idleBlockIntervalMillis: idleBlockIntervalMillis, reputationWindow: reputationWindow)
 }
 
+/// The simulation verifier, counting the checks of each public key (shared by reference, so a
+/// test reads the counts after the replica that owns it has run).
+final class CountingVerifier: ChainVerifier, @unchecked Sendable {
+    private let lock = NSLock()
+    private var counts: [[UInt8]: Int] = [:]
+    var suite: SuiteID { .standard }
+
+    func verify(signature: [UInt8], message: [UInt8], publicKey: [UInt8]) -> Bool {
+        lock.withLock { counts[publicKey, default: 0] += 1 }
+        return SimulationVerifier().verify(signature: signature, message: message, publicKey: publicKey)
+    }
+
+    func checks(of publicKey: [UInt8]) -> Int { lock.withLock { counts[publicKey] ?? 0 } }
+    var total: Int { lock.withLock { counts.values.reduce(0, +) } }
+}
+
 func makeReplica(
     _ i: Int, n: Int = 4, safety: SafetyData? = nil, tip: ChainTip? = nil, idleBlockIntervalMillis: Int64 = 0,
-    reputationWindow: Int = 10
+    reputationWindow: Int = 10, verifier: any ChainVerifier = verifier
 ) -> Replica {
     let tip =
         tip
@@ -81,9 +98,14 @@ struct ScriptedCluster {
     var down: Set<Int> = []
     var now: Int64 = 1000
 
-    init(n: Int = 4, idleBlockIntervalMillis: Int64 = 0, reputationWindow: Int = 10) {
+    init(
+        n: Int = 4, idleBlockIntervalMillis: Int64 = 0, reputationWindow: Int = 10,
+        verifiers: [any ChainVerifier]? = nil
+    ) {
         replicas = (0..<n).map {
-            makeReplica($0, n: n, idleBlockIntervalMillis: idleBlockIntervalMillis, reputationWindow: reputationWindow)
+            makeReplica(
+                $0, n: n, idleBlockIntervalMillis: idleBlockIntervalMillis, reputationWindow: reputationWindow,
+                verifier: verifiers?[$0] ?? verifier)
         }
         proposalsDue = Array(repeating: nil, count: n)
         let app = KeyValueTestApplication(hasher: hasher, genesisRoot: genesisRoot)
