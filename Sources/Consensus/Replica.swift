@@ -385,15 +385,17 @@ public struct Replica: Sendable {
         }
         let hash = p.block.hash(using: hasher)
         let reference = BlockReference(height: header.height, round: header.round, hash: hash)
-        // This replica's own proposal was just signed here.
-        guard
-            own
-                || verifier.verify(
-                    signature: p.signature, message: Proposal.signingBytes(reference, chainID: config.chainID),
-                    publicKey: key)
-        else { return }
+        func signed(_ r: BlockReference, _ signature: [UInt8]) -> Bool {
+            verifier.verify(
+                signature: signature, message: Proposal.signingBytes(r, chainID: config.chainID), publicKey: key)
+        }
+        // This replica's own proposal was just signed here, and one straight from its proposer came
+        // over that validator's mutually authenticated link (`from` is the transport's identity of
+        // the sender): the signature adds nothing to either. It is checked when the proposal comes
+        // any other way, and before a proposal serves as evidence.
+        guard own || from == header.proposer || signed(reference, p.signature) else { return }
         if let (seen, seenSignature) = proposalsSeen[header.round]?[header.proposer] {
-            if seen.hash != hash {
+            if seen.hash != hash, signed(seen, seenSignature), signed(reference, p.signature) {
                 report(
                     .conflictingProposals(
                         proposer: header.proposer, first: seen, firstSignature: seenSignature, second: reference,

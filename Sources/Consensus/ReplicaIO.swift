@@ -8,9 +8,12 @@ public struct Input: Sendable {
     public enum Event: Sendable {
         /// The replica starts (or restarts): arm the round timer, propose if leader.
         case start
-        /// A decoded message from a peer (transport identity, not yet trusted).
+        /// A decoded message from a peer. `from` is the sender as the transport authenticated it
+        /// (the member of the peer's mutual-TLS certificate), never a claim inside the message; the
+        /// message's content is not yet trusted.
         case message(from: MemberID, ConsensusMessage)
-        /// Raw bytes from a peer; decoded here with size limits (malformed input is dropped).
+        /// Raw bytes from a peer (`from` as for `message`); decoded here with size limits
+        /// (malformed input is dropped).
         case messageBytes(from: MemberID, [UInt8])
         /// The timer set by the last `Effect.setTimer` fired.
         case timerFired(Round)

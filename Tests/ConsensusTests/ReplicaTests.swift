@@ -233,6 +233,52 @@ import Testing
         if let p = persistIndex, let v = voteIndex { #expect(p < v) }
     }
 
+    /// A proposal straight from its proposer is authenticated by that validator's link; relayed
+    /// by anyone else its signature must verify, and conflicting proposals count as evidence only
+    /// when both signatures verify.
+    @Test func proposalSignaturesAreCheckedUnlessFromTheProposersLink() {
+        func proposal(_ txs: [TransactionEnvelope], badSignature: Bool) -> Proposal {
+            let block = Block(
+                chainID: chainID, height: Height(1), round: Round(1), parentHash: genesisHash, proposer: member(1),
+                timestampMillis: 1, stateRoot: genesisRoot, transactions: txs, hasher: hasher)
+            let reference = BlockReference(height: Height(1), round: Round(1), hash: block.hash(using: hasher))
+            // swift-format-ignore: NeverUseForceTry
+            var signature = try! signers[1].sign(Proposal.signingBytes(reference, chainID: chainID))
+            if badSignature { signature[0] ^= 1 }
+            return Proposal(block: block, justify: genesisQC, timeoutCertificate: nil, signature: signature)
+        }
+        func votes(_ effects: [Effect]) -> Int {
+            effects.filter {
+                if case .send(_, .vote) = $0 { return true }
+                return false
+            }.count
+        }
+        func evidence(_ effects: [Effect]) -> Int {
+            effects.filter {
+                if case .evidence = $0 { return true }
+                return false
+            }.count
+        }
+        let forged = proposal([tx(1)], badSignature: true)
+        var relayed = makeReplica(0)
+        _ = relayed.step(Input(.start, nowMillis: 0))
+        #expect(votes(relayed.step(Input(.message(from: member(2), .proposal(forged)), nowMillis: 2))) == 0)
+        #expect(votes(relayed.step(Input(.message(from: member(1), .proposal(forged)), nowMillis: 2))) == 1)
+
+        var r = makeReplica(0)
+        _ = r.step(Input(.start, nowMillis: 0))
+        #expect(
+            votes(
+                r.step(
+                    Input(
+                        .message(from: member(1), .proposal(proposal([tx(1)], badSignature: false))),
+                        nowMillis: 2))) == 1)
+        let badTwin = proposal([tx(2)], badSignature: true)
+        #expect(evidence(r.step(Input(.message(from: member(1), .proposal(badTwin)), nowMillis: 3))) == 0)
+        let twin = proposal([tx(3)], badSignature: false)
+        #expect(evidence(r.step(Input(.message(from: member(1), .proposal(twin)), nowMillis: 3))) == 1)
+    }
+
     @Test func restartedReplicaDoesNotVoteTwice() throws {
         var cluster = ScriptedCluster()
         cluster.start()
