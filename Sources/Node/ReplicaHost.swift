@@ -53,6 +53,8 @@ public actor ReplicaHost {
     var pendingCommits: [Commit] = []
     /// The task applying `pendingCommits` (nil when none is queued).
     var commitDrain: Task<Void, Never>?
+    /// Safety-record saves and consensus messages, in the core's order, off this actor.
+    let outbox = ConsensusOutbox()
     /// Where block-store flushes run, off this actor (`syncBlocks`).
     let blockSyncQueue = DispatchQueue(label: "creditchain.block-store-sync")
     /// Committed (durable, executed) blocks whose state-store record failed, to record in order.
@@ -128,6 +130,11 @@ public actor ReplicaHost {
             logger.notice("in the validator set from height \(committedHeight.next); voting")
             followingOutsideTheSet = false
         }
+        // A save still queued would make the record read here older than a vote already signed.
+        if outbox.settle() {
+            storageFailed(NodeError(code: "storage.safety_write_failed", reason: "a safety-record save failed"))
+            return
+        }
         let safetyData: SafetyData?
         do {
             safetyData = try stores.safety.load().map { try SafetyData(canonicalBytes: $0) }
@@ -155,6 +162,7 @@ public actor ReplicaHost {
     /// is complete before the stores close.
     func stop() async {
         stopping = true
+        await outbox.settled()
         await commitDrain?.value
         pendingCommits.removeAll()
         timer?.cancel()
@@ -268,7 +276,10 @@ public actor ReplicaHost {
 
     /// Performs effects in the order the core returned them, except commits: those are queued and
     /// applied in height order by `drainCommits`, after this step. So neither the step's vote nor
-    /// the next message waits for the block-store flush and state-store write of a commit.
+    /// the next message waits for the block-store flush and state-store write of a commit. Saves
+    /// of the safety record and sends run in their order on the `outbox` queue, so a vote still
+    /// leaves only after its record is durable, while this actor goes on (executing the block,
+    /// counting the votes that arrive meanwhile).
     ///
     /// An effect may step the core again (`.execute` reports its result at once), and a commit
     /// that nested step returns extends one the outer step returned after its `.execute`: queued
@@ -276,31 +287,45 @@ public actor ReplicaHost {
     /// commit" under load). The core's commits cover consecutive, disjoint height ranges in the
     /// order it made them, so ordering the queue by height restores that order.
     func perform(_ effects: [Effect]) {
+        // Saves and sends go to the outbox in runs, each run one queue item; a run is handed over
+        // before a block executes, since that steps the core again and queues effects that must
+        // come after it.
+        var run: [ConsensusOutbox.Operation] = []
+        func flush() {
+            outbox.submit(run, store: stores.safety, metrics: metrics) { [weak self] error in
+                Task { await self?.safetySaveFailed(error) }
+            }
+            run.removeAll()
+        }
+        defer { flush() }
         for effect in effects {
             if stopping { return }
             switch effect {
             case .persistSafety(let data):
-                let start = ContinuousClock.now
-                do {
-                    try stores.safety.save(data.canonicalBytes)
-                } catch {
-                    // Without durable safety data nothing later in this step may happen (a vote
-                    // could be signed twice after a crash): stop voting.
-                    storageFailed(Self.storageError(error, otherwise: "storage.safety_write_failed"))
-                    return
+                // The sends after it wait for it on the outbox. A failed save stops them and then
+                // consensus (a vote could otherwise be signed twice after a crash).
+                run.append(.save(data.canonicalBytes))
+            case .send(let to, let message):
+                let bytes = NodeWireMessage.consensus(message.canonicalBytes).canonicalBytes
+                run.append(
+                    .send { [network, links] in
+                        guard !links.isBlocked(to) else { return }
+                        _ = network.send(bytes, to: to)
+                    })
+            case .broadcast(let message):
+                let bytes = NodeWireMessage.consensus(message.canonicalBytes).canonicalBytes
+                let members = tip.schedule.set(at: committedHeight.next).validators.map(\.member).filter {
+                    $0 != identity.member
                 }
-                metrics.fsyncDuration.record(ContinuousClock.now - start)
+                run.append(
+                    .send { [network, links] in
+                        for m in members where !links.isBlocked(m) { _ = network.send(bytes, to: m) }
+                    })
             case .persistBlock:
                 // Pending blocks are kept in memory; after a restart they are fetched again.
                 break
-            case .send(let to, let message):
-                send(NodeWireMessage.consensus(message.canonicalBytes).canonicalBytes, to: to)
-            case .broadcast(let message):
-                let bytes = NodeWireMessage.consensus(message.canonicalBytes).canonicalBytes
-                for v in tip.schedule.set(at: committedHeight.next).validators where v.member != identity.member {
-                    send(bytes, to: v.member)
-                }
             case .execute(let block):
+                flush()
                 let hash = block.hash(using: chain.hasher)
                 if let (root, updates) = executor.executeSpeculatively(block, hash: hash) {
                     step(.executed(blockHash: hash, stateRoot: root, validatorUpdates: updates))
@@ -549,6 +574,12 @@ public actor ReplicaHost {
     /// Stops voting and admitting on a storage failure; reads keep being served. A full disk is
     /// probed every second and the node resumes once space returns; any other fault needs a
     /// restart (the store's state is unknown).
+    /// A safety-record save on the outbox failed: nothing queued after it was sent.
+    func safetySaveFailed(_ error: any Error) {
+        guard storageFault == nil else { return }
+        storageFailed(Self.storageError(error, otherwise: "storage.safety_write_failed"))
+    }
+
     func storageFailed(_ error: NodeError) {
         let diskFull = error.code == StorageError.diskFull
         logger.critical(
@@ -581,6 +612,7 @@ public actor ReplicaHost {
         do { try retryUnrecorded() } catch { return false }
         storageFault = nil
         resumeProbe = nil
+        outbox.resume()
         logger.notice("storage writable again (\(free >> 20) MiB free); resuming at height \(committedHeight)")
         startCore()
         return true
