@@ -144,13 +144,21 @@ public final class NodeService: Service, Sendable {
         var started = false
         var next = 0
         let startDeadline = ContinuousClock.now + .seconds(3)
+        var lastConsensus: Height?
+        var syncedLastPass = false
         while !Task.isCancelled {
             var progressed = false
             var anyAnswer = false
             var bestTip = Height(0)
+            // A running core fills small gaps itself and may trail the fastest peer by a few
+            // heights for a moment under load; the loop takes over only from a core that made no
+            // progress of its own since the last pass (a second ago), or right after a batch.
+            let consensus = await host.consensusHeight
+            let coreStalled = syncedLastPass || lastConsensus.map { consensus <= $0 } ?? true
+            lastConsensus = consensus
             for i in 0..<peers.count {
                 let peer = peers[(next + i) % max(peers.count, 1)]
-                guard let (tip, n) = await fetch(from: peer) else { continue }
+                guard let (tip, n) = await fetch(from: peer, coreStalled: coreStalled) else { continue }
                 anyAnswer = true
                 bestTip = max(bestTip, tip)
                 if n > 0 {
@@ -159,6 +167,7 @@ public final class NodeService: Service, Sendable {
                     break
                 }
             }
+            syncedLastPass = progressed
             let height = await host.snapshot().height
             if !started {
                 if (anyAnswer && !progressed && bestTip <= height) || ContinuousClock.now > startDeadline && !progressed
@@ -183,8 +192,9 @@ public final class NodeService: Service, Sendable {
     }
 
     /// Asks `peer` for blocks above our height; commits what verifies. Returns the peer's tip and
-    /// how many blocks were committed, nil when the peer did not answer.
-    func fetch(from peer: MemberID) async -> (Height, Int)? {
+    /// how many blocks were committed, nil when the peer did not answer. A validator whose core
+    /// runs commits a batch only when `coreStalled` and clearly behind.
+    func fetch(from peer: MemberID, coreStalled: Bool = true) async -> (Height, Int)? {
         if links.isBlocked(peer) { return nil }
         let height = await host.snapshot().height
         // A validator whose core runs only syncs when clearly behind (the core fetches the last
@@ -202,7 +212,10 @@ public final class NodeService: Service, Sendable {
         }
         await host.notePeerTip(peer, tip)
         let running = await host.isCoreRunning
-        if running, tip.value <= (await host.consensusHeight).value + 2 { return (tip, 0) }
+        if running {
+            let consensus = await host.consensusHeight
+            if !coreStalled || tip.value <= consensus.value + 2 { return (tip, 0) }
+        }
         do {
             return (tip, try await host.applySyncBatch(blocks, from: peer, peerTip: tip))
         } catch let error as NodeError where error.code == StorageError.diskFull {
