@@ -5,6 +5,7 @@ import Ledger
 /// an ASCII tag and "/".
 enum Keys {
     static func member(_ id: MemberID) -> [UInt8] { StateKey("member").member(id).bytes }
+    static let memberTag: [UInt8] = StateKey("member").bytes
     static func type(_ code: String) -> [UInt8] { StateKey("type").text(code).bytes }
     static func publisher(_ source: String) -> [UInt8] { StateKey("publisher").text(source).bytes }
     static func purposes(_ p: Purpose) -> [UInt8] { StateKey("purpose").raw([p.rawValue]).bytes }

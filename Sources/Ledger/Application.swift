@@ -141,6 +141,10 @@ public protocol Application: Sendable {
     /// keys and leave by governance); nil when the application does not track keys.
     func signingKeys() -> [MemberID: [UInt8]]?
 
+    /// Whether a block with these writes can have changed `signingKeys()` (the mempool's key
+    /// directory is refreshed only then). The default answers true.
+    func changesSigningKeys(_ writes: [StateWrite]) -> Bool
+
     /// Every entry of the current state, sorted by key: the node records genesis' state with it,
     /// so that its state store holds the whole state (to load on restart, and for snapshots).
     func stateEntries() -> [StateWrite]
@@ -154,5 +158,6 @@ public protocol Application: Sendable {
 extension Application {
     public func signingKey(of member: MemberID) -> [UInt8]? { nil }
     public func signingKeys() -> [MemberID: [UInt8]]? { nil }
+    public func changesSigningKeys(_ writes: [StateWrite]) -> Bool { true }
     public mutating func applyExecuted(_ execution: BlockExecution) -> Bool { false }
 }

@@ -36,7 +36,8 @@ public actor ReplicaHost {
     var admittedAt: [Hash: ContinuousClock.Instant] = [:]
     var gossipOutbox: [TransactionEnvelope] = []
     var gossipScheduled = false
-    var timer: Task<Void, Never>?
+    /// The round timer (`RoundTimer`): the core re-arms it every round.
+    var roundTimer = RoundTimer()
     /// The idle-pacing wake-up of a leader with nothing to propose yet.
     var proposalTimer: Task<Void, Never>?
     var storageFault: NodeError?
@@ -165,8 +166,7 @@ public actor ReplicaHost {
         await outbox.settled()
         await commitDrain?.value
         pendingCommits.removeAll()
-        timer?.cancel()
-        timer = nil
+        roundTimer.cancel()
         proposalTimer?.cancel()
         proposalTimer = nil
         resumeProbe?.cancel()
@@ -193,6 +193,18 @@ public actor ReplicaHost {
 
     func timerFired(_ round: Round) {
         step(.timerFired(round))
+    }
+
+    /// The round timer's task: sleeps until the deadline, which later rounds move on meanwhile,
+    /// and fires it once it is reached.
+    func runRoundTimer(generation: Int) async {
+        while let (round, delayMillis) = roundTimer.due(generation: generation, nowMillis: Self.nowMillis()) {
+            if delayMillis > 0 {
+                try? await Task.sleep(for: .milliseconds(delayMillis))
+            } else {
+                timerFired(round)
+            }
+        }
     }
 
     /// Admits transactions whose signatures were verified by the caller. Returns one verdict each.
@@ -338,12 +350,9 @@ public actor ReplicaHost {
                     commitDrain = Task { await self.drainCommits() }
                 }
             case .setTimer(let round, let atMillis):
-                timer?.cancel()
-                let delay = max(0, atMillis - Self.nowMillis())
-                timer = Task { [weak self] in
-                    try? await Task.sleep(for: .milliseconds(delay))
-                    guard !Task.isCancelled else { return }
-                    await self?.timerFired(round)
+                if roundTimer.set(round, atMillis: atMillis) {
+                    let generation = roundTimer.generation
+                    roundTimer.task = Task { [weak self] in await self?.runRoundTimer(generation: generation) }
                 }
             case .scheduleProposal(let round, let atMillis):
                 proposalTimer?.cancel()
@@ -470,9 +479,11 @@ public actor ReplicaHost {
     /// of their transactions.
     func finishCommitted(_ appended: [(StoredBlock, Hash)], schedule: ValidatorSchedule?) throws {
         guard let firstBlock = appended.first else { return }
+        var keysChanged = false
         for (sb, hash) in appended {
             let execStart = ContinuousClock.now
             let (execution, txHashes) = executor.commit(sb.block, hash: hash)
+            keysChanged = keysChanged || executor.committed.changesSigningKeys(execution.writes)
             let scheduleAfter = tip.schedule.adding(
                 execution.validatorUpdates, decidedAt: sb.height, heightWindow: chain.consensusConfig.heightWindow)
             if sb.height > stateApplied {
@@ -521,14 +532,14 @@ public actor ReplicaHost {
             logger.notice("left the validator set at height \(committedHeight.next); following as an observer")
             followingOutsideTheSet = true
             core = nil
-            timer?.cancel()
+            roundTimer.cancel()
             proposalTimer?.cancel()
         }
         if snapshotUnconfirmed {
             snapshotUnconfirmed = false
             logger.info("the snapshot's state root is confirmed by block \(firstBlock.0.height)")
         }
-        admission.memberKeys.replace(from: executor.committed, genesisKeys: chain.memberKeys)
+        if keysChanged { admission.memberKeys.replace(from: executor.committed, genesisKeys: chain.memberKeys) }
         metrics.committedHeight.set(Double(committedHeight.value))
         metrics.mempoolSize.set(Double(mempool.count))
         metrics.mempoolBytes.set(Double(mempool.bytes))
@@ -588,7 +599,7 @@ public actor ReplicaHost {
         storageFault = error
         core = nil
         pendingCommits.removeAll()
-        timer?.cancel()
+        roundTimer.cancel()
         proposalTimer?.cancel()
         guard diskFull, resumeProbe == nil else { return }
         resumeProbe = Task { [weak self] in
@@ -639,7 +650,7 @@ public actor ReplicaHost {
             // The running core's speculative blocks build on heights these replace, and the
             // executor's head is reset below: stop it; the sync loop restarts it on the new tip.
             core = nil
-            timer?.cancel()
+            roundTimer.cancel()
             proposalTimer?.cancel()
         }
         let wasBehind = committedHeight

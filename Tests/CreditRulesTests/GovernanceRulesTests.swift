@@ -164,6 +164,26 @@ import Testing
         #expect(f.app.signingKeys()?.count == before.count)
     }
 
+    /// The node refreshes its key directory only after blocks that can change keys: exactly the
+    /// blocks that write a member entry (adding, rotating, removing), not a vote that only opens
+    /// a proposal or a data source's commitments.
+    @Test func onlyMemberWritesChangeSigningKeys() {
+        var f = Fixture()
+        let propose = f.block([f.tx(Fixture.bureauA, ProposePayload(action: .addMember(newBank)))])
+        #expect(!f.app.changesSigningKeys(propose.writes))
+        let executed = f.block([f.tx(Fixture.bureauB, VotePayload(proposalID: 0, approve: true))])
+        #expect(f.app.changesSigningKeys(executed.writes))
+        let acme = TestEnterprise(uscc: "91440101MA5CYNP25X", seed: 1)
+        f.register(acme)
+        let publish = f.block([
+            f.tx(
+                Fixture.hub,
+                PublishCommitmentsPayload(items: [Fixture.commitment(acme, type: "AMR-REG-001", record: "r1")]))
+        ])
+        #expect(publish.results[0].code == "ok")
+        #expect(!f.app.changesSigningKeys(publish.writes))
+    }
+
     /// Envelope replay and expiry are refused deterministically.
     @Test func replayedAndExpiredEnvelopes() {
         var f = Fixture()
