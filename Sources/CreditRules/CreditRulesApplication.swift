@@ -131,13 +131,12 @@ public struct CreditRulesApplication: Application {
     public func member(_ id: MemberID) -> Member? { state.read(Keys.member(id)) }
     /// A member's signing key (the mempool checks envelope signatures with it).
     public func signingKey(of id: MemberID) -> [UInt8]? { member(id)?.signingKey }
-    /// The signing keys of every member not removed (a frozen member's envelopes still reach
-    /// execution, which records their refusal).
     /// Keys live in member entries only.
     public func changesSigningKeys(_ writes: [StateWrite]) -> Bool {
         writes.contains { $0.key.starts(with: Keys.memberTag) }
     }
-
+    /// The signing keys of every member not removed (a frozen member's envelopes still reach
+    /// execution, which records their refusal).
     public func signingKeys() -> [MemberID: [UInt8]]? {
         var keys: [MemberID: [UInt8]] = [:]
         for id in memberIDs() {

@@ -194,7 +194,7 @@ public final class NodeService: Service, Sendable {
     /// Asks `peer` for blocks above our height; commits what verifies. Returns the peer's tip and
     /// how many blocks were committed, nil when the peer did not answer. A validator whose core
     /// runs commits a batch only when `coreStalled` and clearly behind.
-    func fetch(from peer: MemberID, coreStalled: Bool = true) async -> (Height, Int)? {
+    func fetch(from peer: MemberID, coreStalled: Bool) async -> (Height, Int)? {
         if links.isBlocked(peer) { return nil }
         let height = await host.snapshot().height
         // A validator whose core runs only syncs when clearly behind (the core fetches the last

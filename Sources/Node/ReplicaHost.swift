@@ -158,9 +158,17 @@ public actor ReplicaHost {
         metrics.round.set(Double(replica.currentRound.value))
     }
 
-    /// Stops taking inputs; called by the service on shutdown. A commit whose block-store flush is
-    /// in flight finishes first (the actor serialises everything else), so the last block write
-    /// is complete before the stores close.
+    /// Drops the consensus core and its timers (a storage fault, a sync batch, leaving the set).
+    func stopCore() {
+        core = nil
+        roundTimer.cancel()
+        proposalTimer?.cancel()
+        proposalTimer = nil
+    }
+
+    /// Stops taking inputs; called by the service on shutdown. The outbox's queued saves and sends
+    /// and a commit whose block-store flush is in flight finish first (the actor serialises
+    /// everything else), so the last writes are complete before the stores close.
     func stop() async {
         stopping = true
         await outbox.settled()
@@ -279,7 +287,9 @@ public actor ReplicaHost {
         return out
     }
 
-    func send(_ bytes: [UInt8], to member: MemberID) {
+    /// Sends to a validator unless the link is blocked (tests' partitions). Nonisolated: the
+    /// outbox queue calls it too.
+    nonisolated func send(_ bytes: [UInt8], to member: MemberID) {
         guard !links.isBlocked(member) else { return }
         _ = network.send(bytes, to: member)
     }
@@ -319,20 +329,13 @@ public actor ReplicaHost {
                 run.append(.save(data.canonicalBytes))
             case .send(let to, let message):
                 let bytes = NodeWireMessage.consensus(message.canonicalBytes).canonicalBytes
-                run.append(
-                    .send { [network, links] in
-                        guard !links.isBlocked(to) else { return }
-                        _ = network.send(bytes, to: to)
-                    })
+                run.append(.send { self.send(bytes, to: to) })
             case .broadcast(let message):
                 let bytes = NodeWireMessage.consensus(message.canonicalBytes).canonicalBytes
                 let members = tip.schedule.set(at: committedHeight.next).validators.map(\.member).filter {
                     $0 != identity.member
                 }
-                run.append(
-                    .send { [network, links] in
-                        for m in members where !links.isBlocked(m) { _ = network.send(bytes, to: m) }
-                    })
+                run.append(.send { for m in members { self.send(bytes, to: m) } })
             case .persistBlock:
                 // Pending blocks are kept in memory; after a restart they are fetched again.
                 break
@@ -531,9 +534,7 @@ public actor ReplicaHost {
             // Removed by a validator change: stop voting from the height it takes effect.
             logger.notice("left the validator set at height \(committedHeight.next); following as an observer")
             followingOutsideTheSet = true
-            core = nil
-            roundTimer.cancel()
-            proposalTimer?.cancel()
+            stopCore()
         }
         if snapshotUnconfirmed {
             snapshotUnconfirmed = false
@@ -582,25 +583,23 @@ public actor ReplicaHost {
         return NodeError(code: code, reason: "\(error)")
     }
 
-    /// Stops voting and admitting on a storage failure; reads keep being served. A full disk is
-    /// probed every second and the node resumes once space returns; any other fault needs a
-    /// restart (the store's state is unknown).
     /// A safety-record save on the outbox failed: nothing queued after it was sent.
     func safetySaveFailed(_ error: any Error) {
         guard storageFault == nil else { return }
         storageFailed(Self.storageError(error, otherwise: "storage.safety_write_failed"))
     }
 
+    /// Stops voting and admitting on a storage failure; reads keep being served. A full disk is
+    /// probed every second and the node resumes once space returns; any other fault needs a
+    /// restart (the store's state is unknown).
     func storageFailed(_ error: NodeError) {
         let diskFull = error.code == StorageError.diskFull
         logger.critical(
             "storage failure: \(error); consensus stopped and transactions refused\(diskFull ? " until space returns" : " until restart")"
         )
         storageFault = error
-        core = nil
+        stopCore()
         pendingCommits.removeAll()
-        roundTimer.cancel()
-        proposalTimer?.cancel()
         guard diskFull, resumeProbe == nil else { return }
         resumeProbe = Task { [weak self] in
             while !Task.isCancelled {
@@ -649,9 +648,7 @@ public actor ReplicaHost {
         if core != nil {
             // The running core's speculative blocks build on heights these replace, and the
             // executor's head is reset below: stop it; the sync loop restarts it on the new tip.
-            core = nil
-            roundTimer.cancel()
-            proposalTimer?.cancel()
+            stopCore()
         }
         let wasBehind = committedHeight
         do { try commitStored(verified, schedule: nil) } catch {
