@@ -62,6 +62,10 @@ public struct NodeConfig: Codable, Sendable, Equatable {
     public var mempool: MempoolLimits
     /// `trace`, `debug`, `info`, `notice`, `warning`, `error`, `critical`.
     public var logLevel: String
+    /// Threads that run the node: its event loops, which also run its Swift tasks and actors.
+    /// `nil`: one per core. Nodes that share a machine split its cores (`cluster up` writes
+    /// cores / nodes, at least 1).
+    public var workerThreads: Int?
 
     /// The two listening sockets of a node.
     public struct Listen: Codable, Sendable, Equatable {
@@ -94,7 +98,8 @@ public struct NodeConfig: Codable, Sendable, Equatable {
 
     public init(
         member: String, role: NodeRole, dataDir: String, genesis: String, listen: Listen,
-        peers: [String: NodeAddress], keys: Keys, mempool: MempoolLimits = MempoolLimits(), logLevel: String = "info"
+        peers: [String: NodeAddress], keys: Keys, mempool: MempoolLimits = MempoolLimits(), logLevel: String = "info",
+        workerThreads: Int? = nil
     ) {
         self.member = member
         self.role = role
@@ -105,10 +110,11 @@ public struct NodeConfig: Codable, Sendable, Equatable {
         self.keys = keys
         self.mempool = mempool
         self.logLevel = logLevel
+        self.workerThreads = workerThreads
     }
 
     enum CodingKeys: String, CodingKey {
-        case member, role, dataDir, genesis, listen, peers, keys, mempool, logLevel
+        case member, role, dataDir, genesis, listen, peers, keys, mempool, logLevel, workerThreads
     }
 
     public init(from decoder: any Decoder) throws {
@@ -122,7 +128,16 @@ public struct NodeConfig: Codable, Sendable, Equatable {
         keys = try c.decode(Keys.self, forKey: .keys)
         mempool = try c.decodeIfPresent(MempoolLimits.self, forKey: .mempool) ?? MempoolLimits()
         logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel) ?? "info"
+        workerThreads = try c.decodeIfPresent(Int.self, forKey: .workerThreads)
+        if let n = workerThreads, !(1...Self.workerThreadsMax).contains(n) {
+            throw NodeError(
+                code: "config.invalid",
+                reason: "worker_threads must be between 1 and \(Self.workerThreadsMax), not \(n)")
+        }
     }
+
+    /// The most `worker_threads` a config may ask for.
+    public static let workerThreadsMax = 256
 
     /// The member id, validated.
     public var memberID: MemberID {

@@ -172,7 +172,8 @@ struct LocalCluster: Sendable {
             let config = NodeConfig(
                 member: name, role: role, dataDir: nodeDir(name) + "/data", genesis: genesisPath,
                 listen: .init(peer: peerAddress(i), api: apiAddress(i)), peers: peers,
-                keys: layout.keys(of: name))
+                keys: layout.keys(of: name),
+                workerThreads: max(1, ProcessInfo.processInfo.activeProcessorCount / names.count))
             try config.write(to: configPath)
         }
     }

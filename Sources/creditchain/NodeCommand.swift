@@ -4,6 +4,8 @@ import Foundation
 import Hummingbird
 import Logging
 import Metrics
+import NIOCore
+import NIOPosix
 import Node
 import Prometheus
 import ServiceLifecycle
@@ -18,6 +20,11 @@ struct NodeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try NodeConfig.load(path: absolutePath(config))
+        // Before anything touches the shared event-loop group: its size, and the same threads as
+        // the executor of every task and actor, so a message goes from a socket to the replica
+        // without a hop to another thread pool (docs/node.md, "Threads").
+        if let threads = config.workerThreads { NIOSingletons.groupLoopCountSuggestion = threads }
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         let level = Logger.Level(rawValue: config.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

@@ -25,6 +25,7 @@ struct NodeConfigTests {
         #expect(c.mempool.transactionsMax == 10)
         #expect(c.mempool.bytesMax == MempoolLimits().bytesMax)
         #expect(c.logLevel == "info")
+        #expect(c.workerThreads == nil)
 
         try c.write(to: dir + "/copy.json")
         #expect(try NodeConfig.load(path: dir + "/copy.json") == c)
@@ -41,5 +42,24 @@ struct NodeConfigTests {
             """
         try json.write(toFile: dir + "/node.json", atomically: true, encoding: .utf8)
         #expect(throws: (any Error).self) { try NodeConfig.load(path: dir + "/node.json") }
+    }
+
+    @Test func workerThreadsAreBounded() throws {
+        let dir = temporaryDirectory()
+        func load(_ threads: Int) throws -> NodeConfig {
+            let json = """
+                {"member": "validator-1", "role": "validator", "data_dir": "d", "genesis": "g",
+                 "listen": {"peer": "127.0.0.1:1", "api": "127.0.0.1:2"},
+                 "keys": {"ca_certificate": "a", "tls_certificate": "b", "tls_key": "c", "signing_key": "d"},
+                 "worker_threads": \(threads)}
+                """
+            try json.write(toFile: dir + "/node.json", atomically: true, encoding: .utf8)
+            return try NodeConfig.load(path: dir + "/node.json")
+        }
+        #expect(try load(1).workerThreads == 1)
+        #expect(try load(NodeConfig.workerThreadsMax).workerThreads == NodeConfig.workerThreadsMax)
+        for bad in [0, -1, NodeConfig.workerThreadsMax + 1] {
+            #expect(throws: NodeError.self) { try load(bad) }
+        }
     }
 }
