@@ -7,6 +7,7 @@ import CreditRules
 import Foundation
 import Ledger
 import NIOCore
+import NIOPosix
 import Node
 
 /// `creditchain bench load`: drives signed transactions at a running local cluster and reports
@@ -30,6 +31,9 @@ struct BenchCommand: AsyncParsableCommand {
         @Flag(help: "Do not wait for commit (measure admission only).") var noWait = false
 
         func run() async throws {
+            // The load generator shares the machine with the nodes: its tasks run on its event
+            // loops, as a node's do (docs/node.md, "Threads").
+            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
             let dir = absolutePath(dir)
             let manifest = try ClusterManifest.load(dir: dir)
             let setup = try LoadSetup(dir: dir, manifest: manifest, allNodes: targets == "all")
