@@ -155,6 +155,10 @@ public final class PeerNetwork: Sendable {
     /// The state of every known peer, sorted by member.
     public func peerStatus() -> [PeerStatus] { registry.status() }
 
+    /// Whether `member` had an authenticated link (either direction) and has none now: its
+    /// connections closed or reset, as when its process dies, and no reconnect succeeded since.
+    public func hasLostLink(_ member: MemberID) -> Bool { registry.hasLostLink(member) }
+
     /// Counters since start.
     public func metrics() -> TransportMetrics {
         registry.state.withLockedValue { s in

@@ -61,6 +61,8 @@ final class PeerRegistry: Sendable {
         var drainPending = false
         var rateLimit: InboundRateLimit?
         var dialer: Task<Void, Never>?
+        /// The member had an authenticated link and has none now (it closed, or the peer died).
+        var linkLost = false
 
         /// The connection frames go out on: our own dialled link if up, else the newest inbound.
         var preferred: LiveConnection? { outbound ?? inbound.last }
@@ -164,6 +166,7 @@ final class PeerRegistry: Sendable {
                 }
             }
             s.slots[identity.member]?.role = identity.role
+            s.slots[identity.member]?.linkLost = false
             s.metrics.authenticatedConnections += 1
             return (true, scheduleDrainLocked(&s, member: identity.member, force: true))
         }
@@ -180,11 +183,18 @@ final class PeerRegistry: Sendable {
             if slot.outbound?.id == connection.id { slot.outbound = nil }
             slot.inbound.removeAll { $0.id == connection.id }
             s.metrics.authenticatedConnections -= 1
+            if slot.outbound == nil && slot.inbound.isEmpty { slot.linkLost = true }
             guard !slot.isRemovable else { return nil }
             s.slots[identity.member] = slot
             return wasPreferred ? scheduleDrainLocked(&s, member: identity.member, force: true) : nil
         }
         if let drainOn { scheduleDrain(member: identity.member, on: drainOn) }
+    }
+
+    /// Whether `member` had an authenticated link that is gone, with none up since. A member never
+    /// connected yet is not counted as lost.
+    func hasLostLink(_ member: MemberID) -> Bool {
+        state.withLockedValue { $0.slots[member]?.linkLost ?? false }
     }
 
     /// Channels of `member` (all directions), to close on revocation.

@@ -250,8 +250,11 @@ import Testing
         let nodeA = try consortium.node("validator-a", peers: [b: endpoint])
         try await nodeA.start()
         #expect(await eventually { nodeA.isLinked(to: b) })
+        #expect(!nodeA.hasLostLink(b))
         await nodeB.shutdown()
         #expect(await eventually { !nodeA.isLinked(to: b) })
+        // What a replica reads to time out a dead leader's round early.
+        #expect(nodeA.hasLostLink(b))
         // Queued while B is down, delivered after it is back on the same port.
         #expect(nodeA.send([5, 5], to: b) == .queued)
         // The old listener's socket may take a moment to release the port (once, on a loaded CI
@@ -272,9 +275,21 @@ import Testing
         let restarted = try #require(
             restartedNode, "cannot listen on \(endpoint.port) again: \(lastError); \(socketsOnPort(endpoint.port))")
         #expect(await eventually { nodeA.isLinked(to: b) })
+        #expect(!nodeA.hasLostLink(b))
         #expect(await next(restarted.inbound)?.bytes == [5, 5])
         await nodeA.shutdown()
         await restarted.shutdown()
+    }
+
+    @Test func aPeerNeverReachedHasNoLostLink() async throws {
+        let consortium = try TestConsortium()
+        // Nothing listens there: A keeps dialling, but never had a link to lose.
+        let nodeA = try consortium.node("validator-a", peers: [b: PeerEndpoint(host: "127.0.0.1", port: 1)])
+        try await nodeA.start()
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(!nodeA.isLinked(to: b))
+        #expect(!nodeA.hasLostLink(b))
+        await nodeA.shutdown()
     }
 
     @Test func sendQueueBoundHoldsUnderASlowReader() async throws {
