@@ -17,6 +17,11 @@ public struct BlockExecutor: Sendable {
     private var head: any Application
     public private(set) var committedHash: Hash
     private var headHash: Hash
+    /// The head ran a branch that lost, or blocks were committed without it (sync): it is rebuilt
+    /// from the committed copy when next needed. Not at once: a head sharing the committed copy's
+    /// storage would make the next commit copy the whole state (copy on write), once per block
+    /// while a node syncs.
+    private var headStale = false
     /// Uncommitted blocks executed on the head, by hash: the block, its execution and its
     /// transactions' hashes. The commit of such a block applies that execution's writes to the
     /// committed copy instead of running the block again.
@@ -108,7 +113,7 @@ public struct BlockExecutor: Sendable {
     /// updates, or nil when its parent is unknown (never executed, not committed).
     public mutating func executeSpeculatively(_ block: Block, hash: Hash) -> (Hash, [ValidatorSetUpdate])? {
         let parent = block.header.parentHash
-        if parent != headHash {
+        if parent != headHash || headStale {
             // Rebuild the head on the committed state, then replay the path to `parent`.
             var path: [Block] = []
             var cursor = parent
@@ -120,6 +125,7 @@ public struct BlockExecutor: Sendable {
             }
             head = committed
             headHash = committedHash
+            headStale = false
             for b in path.reversed() {
                 _ = runner.run(&head, b, forget: false, verified: verifiedSignatures)
                 headHash = b.hash(using: runner.hasher)
@@ -153,18 +159,18 @@ public struct BlockExecutor: Sendable {
         let height = block.header.height
         executed = executed.filter { $0.value.block.header.height > height }
         if executed.isEmpty && headHash != committedHash {
-            // The head ran a branch that lost; start over from the committed state next time.
-            head = committed
-            headHash = committedHash
+            // The head ran a branch that lost, or none (sync): start over from the committed
+            // state the next time it is needed.
+            headStale = true
         }
         return result
     }
 
-    /// Replaces both copies (after a snapshot restore or when the committed tip jumps by sync while
-    /// the head ran ahead on a branch that sync did not confirm).
+    /// Drops the head's uncommitted executions; the head starts over from the committed copy when
+    /// next needed (after a snapshot restore, or when the committed tip jumps by sync while the
+    /// head ran ahead on a branch that sync did not confirm).
     public mutating func resetHead() {
-        head = committed
-        headHash = committedHash
+        headStale = true
         executed = [:]
     }
 }

@@ -59,4 +59,33 @@ struct BlockExecutorTests {
         e.verifiedSignatures.note(forged.hash(using: TestSHA256()), key: mallory.publicKey)
         #expect(e.commit(b, hash: b.hash(using: TestSHA256())).execution.results.map(\.code) == ["tx.bad_signature"])
     }
+
+    @Test func theHeadFollowsBlocksCommittedWithoutIt() throws {
+        let hasher = TestSHA256()
+        let genesisHash = hasher.hash(Domain.genesis, [0])
+        func block(_ height: UInt64, parent: Hash, key: UInt8) throws -> Block {
+            Block(
+                chainID: chainID, height: Height(height), round: Round(height), parentHash: parent,
+                proposer: member("validator-1"), timestampMillis: 1_000 + Int64(height), stateRoot: .zero,
+                transactions: [try put(alice, as: member("alice"), key: key)], hasher: hasher)
+        }
+        let b1 = try block(1, parent: genesisHash, key: 1)
+        let b2 = try block(2, parent: b1.hash(using: hasher), key: 2)
+        let b3 = try block(3, parent: b2.hash(using: hasher), key: 3)
+        var reference = executor(genesisHash)
+        let roots = [b1, b2, b3].map { reference.commit($0, hash: $0.hash(using: hasher)).execution.stateRoot }
+
+        // Committed as sync does, without the head; then consensus asks for the next block.
+        var e = executor(genesisHash)
+        _ = e.commit(b1, hash: b1.hash(using: hasher))
+        let second = e.executeSpeculatively(b2, hash: b2.hash(using: hasher))
+        #expect(second?.0 == roots[1])
+        // A sync batch resets the head while it ran ahead; the next block runs on the committed copy.
+        e.resetHead()
+        _ = e.commit(b2, hash: b2.hash(using: hasher))
+        let third = e.executeSpeculatively(b3, hash: b3.hash(using: hasher))
+        #expect(third?.0 == roots[2])
+        #expect(e.commit(b3, hash: b3.hash(using: hasher)).execution.stateRoot == roots[2])
+        #expect(e.committedStateRoot == roots[2])
+    }
 }
