@@ -361,7 +361,10 @@ public actor ReplicaHost {
                     let generation = roundTimer.generation
                     roundTimer.task = Task { [weak self] in await self?.runRoundTimer(generation: generation) }
                 }
-                if let core, let leader = core.leader(for: round, parentHash: core.highQC.voteData.block.hash) {
+                // Electing the round's leader walks the reputation window: only when a link is lost.
+                if let core, network.hasLostAnyLink(),
+                    let leader = core.leader(for: round, parentHash: core.highQC.voteData.block.hash)
+                {
                     timeOutEarlyIfLinkLost(leader)
                 }
             case .scheduleProposal(let round, let atMillis):

@@ -159,6 +159,9 @@ public final class PeerNetwork: Sendable {
     /// connections closed or reset, as when its process dies, and no reconnect succeeded since.
     public func hasLostLink(_ member: MemberID) -> Bool { registry.hasLostLink(member) }
 
+    /// Whether any member has lost its links (`hasLostLink`): one lock, no per-member question.
+    public func hasLostAnyLink() -> Bool { registry.hasLostAnyLink() }
+
     /// Counters since start.
     public func metrics() -> TransportMetrics {
         registry.state.withLockedValue { s in

@@ -197,6 +197,11 @@ final class PeerRegistry: Sendable {
         state.withLockedValue { $0.slots[member]?.linkLost ?? false }
     }
 
+    /// Whether any member has lost its links (`hasLostLink`).
+    func hasLostAnyLink() -> Bool {
+        state.withLockedValue { $0.slots.values.contains { $0.linkLost } }
+    }
+
     /// Channels of `member` (all directions), to close on revocation.
     func channels(of member: MemberID) -> [any Channel] {
         state.withLockedValue { s in

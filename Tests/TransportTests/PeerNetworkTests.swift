@@ -251,10 +251,12 @@ import Testing
         try await nodeA.start()
         #expect(await eventually { nodeA.isLinked(to: b) })
         #expect(!nodeA.hasLostLink(b))
+        #expect(!nodeA.hasLostAnyLink())
         await nodeB.shutdown()
         #expect(await eventually { !nodeA.isLinked(to: b) })
         // What a replica reads to time out a dead leader's round early.
         #expect(nodeA.hasLostLink(b))
+        #expect(nodeA.hasLostAnyLink())
         // Queued while B is down, delivered after it is back on the same port.
         #expect(nodeA.send([5, 5], to: b) == .queued)
         // The old listener's socket may take a moment to release the port (once, on a loaded CI
@@ -276,6 +278,7 @@ import Testing
             restartedNode, "cannot listen on \(endpoint.port) again: \(lastError); \(socketsOnPort(endpoint.port))")
         #expect(await eventually { nodeA.isLinked(to: b) })
         #expect(!nodeA.hasLostLink(b))
+        #expect(!nodeA.hasLostAnyLink())
         #expect(await next(restarted.inbound)?.bytes == [5, 5])
         await nodeA.shutdown()
         await restarted.shutdown()
@@ -289,6 +292,7 @@ import Testing
         try await Task.sleep(for: .milliseconds(300))
         #expect(!nodeA.isLinked(to: b))
         #expect(!nodeA.hasLostLink(b))
+        #expect(!nodeA.hasLostAnyLink())
         await nodeA.shutdown()
     }
 
