@@ -363,7 +363,7 @@ public actor ReplicaHost {
                 }
                 // Electing the round's leader walks the reputation window: only when a link is lost.
                 if let core, network.hasLostAnyLink(),
-                    let leader = core.leader(for: round, parentHash: core.highQC.voteData.block.hash)
+                    let leader = core.leader(for: round, parentHash: core.highQC.block.hash)
                 {
                     timeOutEarlyIfLinkLost(leader)
                 }
