@@ -21,6 +21,12 @@ public struct SimulationRandom: RandomNumberGenerator, Sendable {
         s3 = splitMix(&x)
     }
 
+    /// Seeded from the system generator: for load generation, where runs need not repeat.
+    public static func seededBySystem() -> SimulationRandom {
+        var system = SystemRandomNumberGenerator()
+        return SimulationRandom(seed: system.next())
+    }
+
     public mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
         let t = s1 << 17

@@ -3,6 +3,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import ChainCore
 import ChainCrypto
+import ClusterSimulation
 import CreditRules
 import Foundation
 import Ledger
@@ -56,6 +57,7 @@ struct BenchCommand: AsyncParsableCommand {
             if let rate {
                 // Open loop: one request every 1/rate seconds, each in its own task (bounded).
                 let interval = Duration.nanoseconds(Int64(1e9 / max(rate, 0.1)))
+                let idle = IdleConnections(targets: setup.targets.count)
                 await withTaskGroup(of: Void.self) { group in
                     var next = ContinuousClock.now
                     var i = 0
@@ -67,8 +69,12 @@ struct BenchCommand: AsyncParsableCommand {
                         }
                         let n = i
                         group.addTask {
+                            var rng = SimulationRandom.seededBySystem()
+                            var connections = await idle.take()
                             await setup.submitOne(
-                                index: n, expiry: expiry.height, wait: !noWait, stats: stats, acks: acks)
+                                index: n, expiry: expiry.height, wait: !noWait, stats: stats, acks: acks,
+                                rng: &rng, connections: &connections)
+                            await idle.put(connections)
                         }
                         inFlight += 1
                         i += 1
@@ -97,7 +103,7 @@ struct BenchCommand: AsyncParsableCommand {
 
 /// Appends acknowledged hashes, one per line.
 actor AckLog {
-    let handle: FileHandle?
+    nonisolated let handle: FileHandle?
     var buffer = ""
     init(handle: FileHandle?) { self.handle = handle }
     func append(_ hash: String) {
@@ -138,16 +144,41 @@ actor LoadStats {
     }
 }
 
-extension LoadSetup {
-    /// The load's own HTTP client, one connection per request in flight: AsyncHTTPClient's shared
-    /// client keeps at most 8 connections per host, which caps a closed loop at 8 requests in
-    /// flight per node whatever `--clients` says. Lives as long as the process.
-    static let client: HTTPClient = {
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool = .init(
-            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 4096)
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-    }()
+/// A client's connections, one per target node, opened on first use and dropped after a failure.
+struct LoadConnections: Sendable {
+    private var byTarget: [LoadConnection?]
+
+    init(count: Int) { byTarget = Array(repeating: nil, count: count) }
+
+    mutating func connection(to target: Int, of setup: LoadSetup) async throws -> LoadConnection {
+        if let c = byTarget[target], c.isActive { return c }
+        byTarget[target]?.close()
+        let (host, port) = try setup.targets[target].hostAndPort()
+        let c = try await LoadConnection.connect(host: host, port: port)
+        byTarget[target] = c
+        return c
+    }
+
+    mutating func drop(_ target: Int) {
+        byTarget[target]?.close()
+        byTarget[target] = nil
+    }
+
+    mutating func closeAll() {
+        for i in byTarget.indices { drop(i) }
+    }
+}
+
+/// The open loop's idle client connections, shared by its request tasks (at most 4,096 in flight).
+actor IdleConnections {
+    private var idle: [LoadConnections] = []
+    private let targets: Int
+
+    init(targets: Int) { self.targets = targets }
+
+    func take() -> LoadConnections { idle.popLast() ?? LoadConnections(count: targets) }
+
+    func put(_ connections: LoadConnections) { idle.append(connections) }
 }
 
 /// Nodes re-read their token file about once a second: waits (up to ~5 s) until `api` accepts a
@@ -194,6 +225,16 @@ struct LoadSetup: Sendable {
         var token: String
         var signer: SigningKey
         var member: MemberID
+
+        /// Host and port of an `http://host:port` API address.
+        func hostAndPort() throws -> (String, Int) {
+            guard api.hasPrefix("http://"), let colon = api.lastIndex(of: ":"),
+                let port = Int(api[api.index(after: colon)...].prefix { $0.isNumber })
+            else {
+                throw NodeError(code: "bench.bad_api", reason: "not an http://host:port address: \(api)")
+            }
+            return (String(api[api.index(api.startIndex, offsetBy: 7)..<colon]), port)
+        }
     }
 
     /// A data source that signs the commitments of a `credit-rules` load, and the types it publishes.
@@ -258,10 +299,15 @@ struct LoadSetup: Sendable {
             for c in 0..<clients {
                 group.addTask {
                     var i = c
+                    var rng = SimulationRandom.seededBySystem()
+                    var connections = LoadConnections(count: targets.count)
                     while ContinuousClock.now < deadline {
-                        await submitOne(index: i, expiry: expiry.height, wait: wait, stats: stats, acks: acks)
+                        await submitOne(
+                            index: i, expiry: expiry.height, wait: wait, stats: stats, acks: acks, rng: &rng,
+                            connections: &connections)
                         i += clients
                     }
+                    connections.closeAll()
                 }
             }
         }
@@ -279,10 +325,13 @@ struct LoadSetup: Sendable {
     /// One signed transaction: on a `test-kv` chain a ~300-byte put signed by the target's member;
     /// on a `credit-rules` chain a data source's commitment to one record (random pseudonym and
     /// commitment, as a source's gateway would publish them).
-    func transaction(index: Int, target: Target, expiry: UInt64) throws -> [UInt8] {
+    /// `rng` is the client's own generator, seeded once from the system's: the system generator
+    /// costs a system call per draw, which made ~24 of them per transaction.
+    func transaction(index: Int, target: Target, expiry: UInt64, rng: inout SimulationRandom) throws -> [UInt8] {
         var unique = [UInt8](repeating: 0, count: 16)
-        var rng = SystemRandomNumberGenerator()
-        for i in unique.indices { unique[i] = rng.next() }
+        for i in stride(from: 0, to: 16, by: 8) {
+            withUnsafeBytes(of: rng.next()) { unique.replaceSubrange(i..<i + 8, with: $0) }
+        }
         var envelope: TransactionEnvelope
         if publishers.isEmpty {
             let key = Array("bench/\(index)".utf8)
@@ -309,32 +358,34 @@ struct LoadSetup: Sendable {
         return envelope.canonicalBytes
     }
 
-    func submitOne(index: Int, expiry: UInt64, wait: Bool, stats: LoadStats, acks: AckLog) async {
-        let target = targets[index % targets.count]
+    func submitOne(
+        index: Int, expiry: UInt64, wait: Bool, stats: LoadStats, acks: AckLog, rng: inout SimulationRandom,
+        connections: inout LoadConnections
+    ) async {
+        let targetIndex = index % targets.count
+        let target = targets[targetIndex]
         let start = ContinuousClock.now
         do {
-            let body = try transaction(index: index, target: target, expiry: expiry)
-            var request = HTTPClientRequest(url: target.api + "/v1/transactions" + (wait ? "?wait=commit" : ""))
-            request.method = .POST
-            request.headers.add(name: "Authorization", value: "Bearer \(target.token)")
-            request.headers.add(name: "Content-Type", value: "application/octet-stream")
-            request.body = .bytes(ByteBuffer(bytes: body))
-            let response = try await Self.client.execute(request, timeout: .seconds(30))
-            let data = try await response.body.collect(upTo: 1 << 20)
+            let body = try transaction(index: index, target: target, expiry: expiry, rng: &rng)
+            let connection = try await connections.connection(to: targetIndex, of: self)
+            let answer = try await connection.post(
+                path: "/v1/transactions" + (wait ? "?wait=commit" : ""),
+                headers: [("Authorization", "Bearer \(target.token)"), ("Content-Type", "application/octet-stream")],
+                body: body, timeout: .seconds(30))
             let elapsed = ContinuousClock.now - start
             let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
-            let text = String(buffer: data)
-            if response.status.code == 200 || (!wait && response.status.code == 202) {
-                if wait, let hash = Self.field("hash", in: text) { await acks.append(hash) }
+            if answer.status == 200 || (!wait && answer.status == 202) {
+                if wait, acks.handle != nil, let hash = Self.field("hash", in: answer.body) { await acks.append(hash) }
                 await stats.record(ok: true, busy: false, latencyMs: ms, error: nil)
-            } else if response.status.code == 429 {
+            } else if answer.status == 429 {
                 await stats.record(ok: false, busy: true, latencyMs: ms, error: nil)
                 try? await Task.sleep(for: .milliseconds(50))
             } else {
                 await stats.record(
-                    ok: false, busy: false, latencyMs: ms, error: "HTTP \(response.status.code): \(text.prefix(200))")
+                    ok: false, busy: false, latencyMs: ms, error: "HTTP \(answer.status): \(answer.body.prefix(200))")
             }
         } catch {
+            connections.drop(targetIndex)
             await stats.record(ok: false, busy: false, latencyMs: 0, error: "\(error)")
             try? await Task.sleep(for: .milliseconds(100))
         }
