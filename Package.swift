@@ -67,6 +67,7 @@ let package = Package(
             dependencies: [
                 "ChainCore", "Ledger",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -146,6 +147,7 @@ let package = Package(
             name: "StorageTests",
             dependencies: [
                 "ChainCore", "ChainCrypto", "Ledger", "Storage", "storage-bench",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),

@@ -1,5 +1,6 @@
 import ChainCore
 import Foundation
+import GRDB
 import Ledger
 import Testing
 
@@ -43,6 +44,48 @@ import Testing
         let reopened = try StateStore(path: dir.file("state/state.sqlite"))
         #expect(try reopened.appliedHeight() == Height(1))
         #expect(try reopened.get([1, 1]) == [11])
+    }
+
+    @Test func emptyValuesAndTextRoundTrip() throws {
+        let dir = TempDir()
+        defer { dir.remove() }
+        let store = try StateStore(path: dir.file("state.sqlite"))
+        try store.apply(
+            height: Height(0), stateRoot: root(0), writes: [StateWrite(key: [5], value: [])],
+            transactions: [
+                .init(hash: txHash(0, 0), result: TransactionResult(code: "", detail: "")),
+                .init(hash: txHash(0, 1), result: TransactionResult(code: "order.refused", detail: "征信 ✓ end")),
+            ])
+        #expect(try store.get([5]) == [])
+        #expect(try store.transaction(hash: txHash(0, 0))?.result == TransactionResult(code: "", detail: ""))
+        #expect(
+            try store.transaction(hash: txHash(0, 1))?.result
+                == TransactionResult(code: "order.refused", detail: "征信 ✓ end"))
+    }
+
+    @Test func aVersion1DatabaseLosesItsUnusedHeightIndex() throws {
+        let dir = TempDir()
+        defer { dir.remove() }
+        let path = dir.file("state.sqlite")
+        do {
+            let store = try StateStore(path: path)
+            try store.apply(
+                height: Height(0), stateRoot: root(0), writes: [StateWrite(key: [1], value: [1])],
+                transactions: [.init(hash: txHash(0, 0), result: .ok)])
+            // What version 1 of the schema left behind.
+            try store.pool.write { db in
+                try db.execute(sql: "CREATE INDEX tx_by_height ON tx(height, idx)")
+                try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v2'")
+            }
+            try store.close()
+        }
+        let store = try StateStore(path: path)
+        let indexes = try store.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tx'")
+        }
+        #expect(!indexes.contains("tx_by_height"))
+        #expect(try store.transaction(hash: txHash(0, 0))?.height == Height(0))
+        #expect(try store.get([1]) == [1])
     }
 
     @Test func scanIsOrderedAndBoundedByPrefix() throws {
