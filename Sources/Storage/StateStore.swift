@@ -183,11 +183,11 @@ public final class StateStore: Sendable {
             let delete = try RawStatement(db, "DELETE FROM state WHERE key = ?")
             for w in writes {
                 if let value = w.value {
-                    try upsert.run { s in
-                        RawStatement.bind(s, 1, w.key) { RawStatement.bind(s, 2, value) { SQLITE_OK } }
+                    try upsert.run { s, step in
+                        RawStatement.bind(s, 1, w.key) { RawStatement.bind(s, 2, value, then: step) }
                     }
                 } else {
-                    try delete.run { s in RawStatement.bind(s, 1, w.key) { SQLITE_OK } }
+                    try delete.run { s, step in RawStatement.bind(s, 1, w.key, then: step) }
                 }
             }
             // A hash seen before keeps its first inclusion (the ledger's replay protection makes
@@ -195,11 +195,12 @@ public final class StateStore: Sendable {
             let insertTx = try RawStatement(
                 db, "INSERT OR IGNORE INTO tx (hash, height, idx, code, detail) VALUES (?, ?, ?, ?, ?)")
             for (i, t) in transactions.enumerated() {
-                try insertTx.run { s in
-                    guard sqlite3_bind_int64(s, 2, h) == SQLITE_OK, sqlite3_bind_int64(s, 3, Int64(i)) == SQLITE_OK
-                    else { return SQLITE_RANGE }
+                try insertTx.run { s, step in
+                    var code = sqlite3_bind_int64(s, 2, h)
+                    if code == SQLITE_OK { code = sqlite3_bind_int64(s, 3, Int64(i)) }
+                    guard code == SQLITE_OK else { return code }
                     return RawStatement.bind(s, 1, t.hash.bytes) {
-                        RawStatement.bind(s, 4, t.result.code) { RawStatement.bind(s, 5, t.result.detail) }
+                        RawStatement.bind(s, 4, t.result.code) { RawStatement.bind(s, 5, t.result.detail, then: step) }
                     }
                 }
             }
@@ -432,8 +433,8 @@ public struct StateEntry: Equatable, Sendable {
 }
 
 /// A cached prepared statement run through SQLite's C API, its arguments bound in place
-/// (`SQLITE_STATIC`: the bytes must outlive the step, which `run` guarantees by binding inside
-/// its closure). For the hot insert paths of `StateStore.apply`; errors become GRDB's
+/// (`SQLITE_STATIC`: the bytes must stay valid until the step, so each `bind` takes what runs
+/// while they are, and the step is innermost). For the hot insert paths of `StateStore.apply`; errors become GRDB's
 /// `DatabaseError`, so `StateStore.mapError` maps them as any other (a full disk included).
 struct RawStatement {
     let handle: OpaquePointer
@@ -446,18 +447,19 @@ struct RawStatement {
         self.sql = sql
     }
 
-    /// Resets the statement, binds through `bind` (which returns an SQLite result code) and
-    /// steps it to completion.
-    func run(_ bind: (OpaquePointer) -> CInt) throws {
+    /// Resets the statement and runs `body`, which binds the arguments and, inside the scopes
+    /// that keep their bytes alive, calls `step` and returns its result (or a failed bind's code).
+    func run(_ body: (_ handle: OpaquePointer, _ step: () -> CInt) -> CInt) throws {
         sqlite3_reset(handle)
         defer {
             sqlite3_reset(handle)
             sqlite3_clear_bindings(handle)
         }
-        let bound = bind(handle)
-        guard bound == SQLITE_OK else { throw error(bound) }
-        var code = sqlite3_step(handle)
-        while code == SQLITE_ROW { code = sqlite3_step(handle) }
+        let code = body(handle) {
+            var code = sqlite3_step(handle)
+            while code == SQLITE_ROW { code = sqlite3_step(handle) }
+            return code
+        }
         guard code == SQLITE_DONE else { throw error(code) }
     }
 
@@ -480,7 +482,7 @@ struct RawStatement {
     }
 
     /// Binds `text` at `index` for the duration of `then`.
-    static func bind(_ s: OpaquePointer, _ index: CInt, _ text: String, then: () -> CInt = { SQLITE_OK }) -> CInt {
+    static func bind(_ s: OpaquePointer, _ index: CInt, _ text: String, then: () -> CInt) -> CInt {
         var text = text
         return text.withUTF8 { t in
             let code: CInt

@@ -58,6 +58,26 @@ import Testing
             ])
         #expect(try store.get([5]) == [])
         #expect(try store.transaction(hash: txHash(0, 0))?.result == TransactionResult(code: "", detail: ""))
+        // Short strings (stored inline by Swift) and longer ones, keys and values of every size.
+        let results = (0..<300).map { i in
+            TransactionResult(code: "c\(i)", detail: String(repeating: "d", count: i % 40) + "\(i)")
+        }
+        try store.apply(
+            height: Height(1), stateRoot: root(1),
+            writes: (0..<300).map { i in
+                StateWrite(
+                    key: [UInt8](repeating: UInt8(i % 251), count: 1 + i % 70), value: [UInt8](repeating: 7, count: i))
+            },
+            transactions: results.enumerated().map { .init(hash: txHash(1, $0.offset), result: $0.element) })
+        for (i, r) in results.enumerated() {
+            #expect(
+                try store.transaction(hash: txHash(1, i))
+                    == .init(hash: txHash(1, i), height: Height(1), index: i, result: r))
+        }
+        for i in 0..<300 {
+            #expect(
+                try store.get([UInt8](repeating: UInt8(i % 251), count: 1 + i % 70)) == [UInt8](repeating: 7, count: i))
+        }
         #expect(
             try store.transaction(hash: txHash(0, 1))?.result
                 == TransactionResult(code: "order.refused", detail: "征信 ✓ end"))
