@@ -712,7 +712,8 @@ public actor ReplicaHost {
         if !mempool.contains(hash), (try? stores.state.transaction(hash: hash)) != nil { return .recorded }
         guard !stopping else { return .notCommitted }
         let timeoutTask = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
+            // Cancelled when the commit answered the wait: no hop back onto this actor then.
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }
             await self?.expireWaiters(hash)
         }
         let committed = await withCheckedContinuation { (c: CheckedContinuation<CommittedTransaction?, Never>) in
