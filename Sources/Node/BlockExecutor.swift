@@ -185,11 +185,16 @@ extension StateStore {
     public func record(
         _ execution: BlockExecution, transactionHashes: [Hash], at height: Height, schedule: ValidatorSchedule? = nil
     ) throws {
-        try apply(
+        try apply([Self.appliedBlock(execution, transactionHashes: transactionHashes, at: height, schedule: schedule)])
+    }
+
+    /// A committed block's execution as the state store records it.
+    static func appliedBlock(
+        _ execution: BlockExecution, transactionHashes: [Hash], at height: Height, schedule: ValidatorSchedule?
+    ) -> AppliedBlock {
+        AppliedBlock(
             height: height, stateRoot: execution.stateRoot, writes: execution.writes,
-            transactions: zip(transactionHashes, execution.results).map {
-                AppliedTransaction(hash: $0, result: $1)
-            },
+            transactions: zip(transactionHashes, execution.results).map { AppliedTransaction(hash: $0, result: $1) },
             meta: schedule.map { [MetaValue(name: Self.validatorScheduleMeta, value: $0.canonicalBytes)] } ?? [])
     }
 

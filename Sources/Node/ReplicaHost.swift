@@ -177,6 +177,8 @@ public actor ReplicaHost {
         await outbox.settled()
         await commitDrain?.value
         pendingCommits.removeAll()
+        // Quiet blocks still waiting for their record (a failure only means a longer replay).
+        if storageFault == nil { try? retryUnrecorded() }
         roundTimer.cancel()
         proposalTimer?.cancel()
         proposalTimer = nil
@@ -522,7 +524,13 @@ public actor ReplicaHost {
                     UnrecordedBlock(
                         height: sb.height, execution: execution, transactionHashes: txHashes,
                         schedule: execution.validatorUpdates.isEmpty ? nil : scheduleAfter))
-                if recordFailure == nil {
+                // A block that changes nothing a read can see (no transaction, no write, the same
+                // schedule) waits to be recorded with the next one that does, or with up to
+                // `quietBlocksUnrecordedMax` others: on an idle or lightly loaded chain most blocks
+                // are such, and each record is a SQLite commit on this actor's path. Replay from
+                // the block store covers them after a crash, as it covers any unrecorded block.
+                let quiet = txHashes.isEmpty && execution.writes.isEmpty && execution.validatorUpdates.isEmpty
+                if recordFailure == nil && (!quiet || unrecorded.count >= Self.quietBlocksUnrecordedMax) {
                     do { try retryUnrecorded() } catch { recordFailure = error }
                 }
             }
@@ -589,13 +597,18 @@ public actor ReplicaHost {
 
     /// Records committed blocks whose state-store transaction failed, oldest first.
     func retryUnrecorded() throws {
-        while let next = unrecorded.first {
-            try stores.state.record(
-                next.execution, transactionHashes: next.transactionHashes, at: next.height, schedule: next.schedule)
-            stateApplied = next.height
-            unrecorded.removeFirst()
-        }
+        guard let last = unrecorded.last else { return }
+        try stores.state.apply(
+            unrecorded.map {
+                StateStore.appliedBlock(
+                    $0.execution, transactionHashes: $0.transactionHashes, at: $0.height, schedule: $0.schedule)
+            })
+        stateApplied = last.height
+        unrecorded.removeAll(keepingCapacity: true)
     }
+
+    /// Most blocks that change nothing a read can see left unrecorded in a row (see `finishCommitted`).
+    static let quietBlocksUnrecordedMax = 32
 
     // MARK: - Storage faults
 

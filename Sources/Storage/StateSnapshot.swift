@@ -238,7 +238,8 @@ extension StateStore {
                 try insert.execute(arguments: [Data(entry.key), Data(entry.value)])
             }
             try StateStore.writeMeta(db, meta)
-            try StateStore.setApplied(db, height: h, stateRoot: header.stateRoot, txCount: 0)
+            try StateStore.setApplied(db, height: h, stateRoot: header.stateRoot)
+            try StateStore.setBlock(db, height: h, stateRoot: header.stateRoot, txCount: 0)
         }
         logger.info(
             "state snapshot imported",

@@ -158,56 +158,108 @@ public final class StateStore: Sendable {
         height: Height, stateRoot: Hash, writes: [StateWrite], transactions: [AppliedTransaction] = [],
         meta: [MetaValue] = []
     ) throws {
-        let h = try StateStore.sqlHeight(height)
-        try checkMetaNames(meta)
-        for w in writes {
-            guard w.key.count <= options.keyBytesMax, (w.value?.count ?? 0) <= options.valueBytesMax else {
-                throw StorageError(
-                    code: StorageError.tooLarge, path: path,
-                    reason: "state write of key \(w.key.count) / value \(w.value?.count ?? 0) bytes exceeds the limits")
-            }
+        try apply([
+            AppliedBlock(height: height, stateRoot: stateRoot, writes: writes, transactions: transactions, meta: meta)
+        ])
+    }
+
+    /// One block for `apply(_:)`.
+    public struct AppliedBlock: Sendable {
+        public var height: Height
+        public var stateRoot: Hash
+        public var writes: [StateWrite]
+        public var transactions: [AppliedTransaction]
+        public var meta: [MetaValue]
+
+        public init(
+            height: Height, stateRoot: Hash, writes: [StateWrite], transactions: [AppliedTransaction] = [],
+            meta: [MetaValue] = []
+        ) {
+            self.height = height
+            self.stateRoot = stateRoot
+            self.writes = writes
+            self.transactions = transactions
+            self.meta = meta
         }
-        try write("apply block \(height)") { db in
-            if let current = try StateStore.applied(db), current.height.value &+ 1 != height.value {
+    }
+
+    /// Applies consecutive blocks in ONE database transaction, each as `apply(height:…)` would:
+    /// the state afterwards is that after the last of them (still a block boundary). The first
+    /// must be at `appliedHeight + 1` (or anything on an empty store), the others follow it.
+    public func apply(_ blocks: [AppliedBlock]) throws {
+        guard let first = blocks.first, let last = blocks.last else { return }
+        for (i, b) in blocks.enumerated() {
+            guard b.height.value == first.height.value &+ UInt64(i) else {
                 throw StorageError(
                     code: StorageError.heightMismatch, path: path,
-                    reason: "apply at height \(height), applied height is \(current.height)")
+                    reason: "blocks applied together must be consecutive: \(b.height) after \(first.height) + \(i - 1)")
             }
-            // The rows go through the prepared statements' SQLite handles, their blobs bound in
-            // place: per row this skips the argument array, a `Data` copy of each key and value
-            // and GRDB's per-statement bookkeeping, which a block of a few hundred writes pays
-            // on the replica's commit path.
-            let upsert = try RawStatement(
-                db,
-                "INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-            let delete = try RawStatement(db, "DELETE FROM state WHERE key = ?")
-            for w in writes {
-                if let value = w.value {
-                    try upsert.run { s, step in
-                        RawStatement.bind(s, 1, w.key) { RawStatement.bind(s, 2, value, then: step) }
-                    }
-                } else {
-                    try delete.run { s, step in RawStatement.bind(s, 1, w.key, then: step) }
+            try checkMetaNames(b.meta)
+            for w in b.writes {
+                guard w.key.count <= options.keyBytesMax, (w.value?.count ?? 0) <= options.valueBytesMax else {
+                    throw StorageError(
+                        code: StorageError.tooLarge, path: path,
+                        reason:
+                            "state write of key \(w.key.count) / value \(w.value?.count ?? 0) bytes exceeds the limits")
                 }
             }
-            // A hash seen before keeps its first inclusion (the ledger's replay protection makes
-            // a second one impossible; if it happened, the first is the one that counted).
-            let insertTx = try RawStatement(
-                db, "INSERT OR IGNORE INTO tx (hash, height, idx, code, detail) VALUES (?, ?, ?, ?, ?)")
-            for (i, t) in transactions.enumerated() {
-                try insertTx.run { s, step in
-                    var code = sqlite3_bind_int64(s, 2, h)
-                    if code == SQLITE_OK { code = sqlite3_bind_int64(s, 3, Int64(i)) }
-                    guard code == SQLITE_OK else { return code }
-                    return RawStatement.bind(s, 1, t.hash.bytes) {
-                        RawStatement.bind(s, 4, t.result.code) { RawStatement.bind(s, 5, t.result.detail, then: step) }
-                    }
-                }
+        }
+        let lastHeight = try StateStore.sqlHeight(last.height)
+        try write(blocks.count == 1 ? "apply block \(first.height)" : "apply blocks \(first.height)...\(last.height)") {
+            db in
+            if let current = try StateStore.applied(db), current.height.value &+ 1 != first.height.value {
+                throw StorageError(
+                    code: StorageError.heightMismatch, path: path,
+                    reason: "apply at height \(first.height), applied height is \(current.height)")
             }
-            try StateStore.writeMeta(db, meta)
-            try StateStore.setApplied(db, height: h, stateRoot: stateRoot, txCount: transactions.count)
+            for block in blocks {
+                try StateStore.applyRows(db, block)
+                try StateStore.writeMeta(db, block.meta)
+                try StateStore.setBlock(
+                    db, height: try StateStore.sqlHeight(block.height), stateRoot: block.stateRoot,
+                    txCount: block.transactions.count)
+            }
+            try StateStore.setApplied(db, height: lastHeight, stateRoot: last.stateRoot)
         }
         checkpointer.noteCommit()
+    }
+
+    /// A block's state and transaction rows.
+    static func applyRows(_ db: Database, _ block: AppliedBlock) throws {
+        let h = try sqlHeight(block.height)
+        let writes = block.writes
+        let transactions = block.transactions
+        // The rows go through the prepared statements' SQLite handles, their blobs bound in
+        // place: per row this skips the argument array, a `Data` copy of each key and value
+        // and GRDB's per-statement bookkeeping, which a block of a few hundred writes pays
+        // on the replica's commit path.
+        let upsert = try RawStatement(
+            db,
+            "INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+        let delete = try RawStatement(db, "DELETE FROM state WHERE key = ?")
+        for w in writes {
+            if let value = w.value {
+                try upsert.run { s, step in
+                    RawStatement.bind(s, 1, w.key) { RawStatement.bind(s, 2, value, then: step) }
+                }
+            } else {
+                try delete.run { s, step in RawStatement.bind(s, 1, w.key, then: step) }
+            }
+        }
+        // A hash seen before keeps its first inclusion (the ledger's replay protection makes
+        // a second one impossible; if it happened, the first is the one that counted).
+        let insertTx = try RawStatement(
+            db, "INSERT OR IGNORE INTO tx (hash, height, idx, code, detail) VALUES (?, ?, ?, ?, ?)")
+        for (i, t) in transactions.enumerated() {
+            try insertTx.run { s, step in
+                var code = sqlite3_bind_int64(s, 2, h)
+                if code == SQLITE_OK { code = sqlite3_bind_int64(s, 3, Int64(i)) }
+                guard code == SQLITE_OK else { return code }
+                return RawStatement.bind(s, 1, t.hash.bytes) {
+                    RawStatement.bind(s, 4, t.result.code) { RawStatement.bind(s, 5, t.result.detail, then: step) }
+                }
+            }
+        }
     }
 
     /// A named value of the meta table.
@@ -368,13 +420,16 @@ public final class StateStore: Sendable {
         return Applied(height: Height(height), stateRoot: try Hash(bytes: [UInt8](r)))
     }
 
-    static func setApplied(_ db: Database, height: Int64, stateRoot: Hash, txCount: Int) throws {
+    static func setApplied(_ db: Database, height: Int64, stateRoot: Hash) throws {
         var e = CanonicalEncoder()
         e.u64(UInt64(height))
         let upsert =
             "INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value"
         try db.cachedStatement(sql: upsert).execute(arguments: [StateStore.appliedHeightKey, Data(e.bytes)])
         try db.cachedStatement(sql: upsert).execute(arguments: [StateStore.stateRootKey, Data(stateRoot.bytes)])
+    }
+
+    static func setBlock(_ db: Database, height: Int64, stateRoot: Hash, txCount: Int) throws {
         try db.cachedStatement(sql: "INSERT OR REPLACE INTO block (height, state_root, tx_count) VALUES (?, ?, ?)")
             .execute(arguments: [height, Data(stateRoot.bytes), txCount])
     }

@@ -83,6 +83,48 @@ import Testing
                 == TransactionResult(code: "order.refused", detail: "征信 ✓ end"))
     }
 
+    @Test func consecutiveBlocksApplyInOneTransaction() throws {
+        let dir = TempDir()
+        defer { dir.remove() }
+        let store = try StateStore(path: dir.file("state.sqlite"))
+        try store.apply(height: Height(0), stateRoot: root(0), writes: [StateWrite(key: [1], value: [1])])
+        // Not consecutive: refused, nothing applied.
+        #expect(throws: StorageError.self) {
+            try store.apply([
+                .init(height: Height(1), stateRoot: root(1), writes: [StateWrite(key: [2], value: [2])]),
+                .init(height: Height(3), stateRoot: root(3), writes: []),
+            ])
+        }
+        #expect(try store.applied()?.height == Height(0))
+        #expect(try store.get([2]) == nil)
+        try store.apply([
+            .init(
+                height: Height(1), stateRoot: root(1), writes: [StateWrite(key: [1], value: [11])],
+                transactions: [.init(hash: txHash(1, 0), result: .ok)]),
+            .init(height: Height(2), stateRoot: root(1), writes: []),
+            .init(
+                height: Height(3), stateRoot: root(3),
+                writes: [StateWrite(key: [1], value: [13]), StateWrite(key: [3], value: [3])],
+                transactions: [.init(hash: txHash(3, 0), result: .ok), .init(hash: txHash(3, 1), result: .ok)],
+                meta: [.init(name: "node.test", value: [9])]),
+        ])
+        #expect(try store.applied() == StateStore.Applied(height: Height(3), stateRoot: root(3)))
+        #expect(try store.get([1]) == [13])
+        #expect(try store.get([3]) == [3])
+        #expect(try store.meta("node.test") == [9])
+        #expect(try store.stateRoot(at: Height(1)) == root(1))
+        #expect(try store.stateRoot(at: Height(2)) == root(1))
+        #expect(try store.stateRoot(at: Height(3)) == root(3))
+        #expect(try store.transaction(hash: txHash(1, 0))?.height == Height(1))
+        #expect(try store.transaction(hash: txHash(3, 1))?.index == 1)
+        // The next block follows the last of the batch.
+        #expect(throws: StorageError.self) {
+            try store.apply(height: Height(3), stateRoot: root(3), writes: [])
+        }
+        try store.apply(height: Height(4), stateRoot: root(4), writes: [])
+        #expect(try store.applied()?.height == Height(4))
+    }
+
     @Test func aVersion1DatabaseLosesItsUnusedHeightIndex() throws {
         let dir = TempDir()
         defer { dir.remove() }
