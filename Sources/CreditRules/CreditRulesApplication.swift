@@ -63,12 +63,15 @@ public struct CreditRulesApplication: Application {
         _ = state.finishBlock()
     }
 
-    /// Loads a state previously produced by these rules (the node's store or a snapshot).
-    public init(entries: [(key: [UInt8], value: [UInt8])], hasher: any ChainHasher, verifier: any ChainVerifier) {
+    /// Loads a state previously produced by these rules (the node's store or a snapshot);
+    /// throws `state.unreadable_entry` for entries these rules cannot read.
+    public init(entries: [(key: [UInt8], value: [UInt8])], hasher: any ChainHasher, verifier: any ChainVerifier)
+        throws
+    {
         self.hasher = hasher
         self.verifier = verifier
         state = CreditState(hasher: hasher)
-        state.load(entries)
+        try state.load(entries)
     }
 
     public var stateRoot: Hash { state.root }

@@ -194,9 +194,18 @@ public struct CreditState: Sendable {
     /// A proof of a key's committed value (or absence) against `root`.
     public func proof(for key: [UInt8]) -> SparseMerkleProof { tree.proof(forKeyHash: tree.keyHash(key)) }
 
-    /// Loads entries (a snapshot or the node's store) into an empty state.
-    public mutating func load(_ entries: [(key: [UInt8], value: [UInt8])]) {
+    /// Loads entries (a snapshot or the node's store) into an empty state. Entries these rules
+    /// index as they load (replay records) must decode: a store written by an older layout, or a
+    /// damaged one, gives `state.unreadable_entry` instead of stopping the process.
+    public mutating func load(_ entries: [(key: [UInt8], value: [UInt8])]) throws {
         precondition(committed.isEmpty && block.isEmpty, "loading into a non-empty state")
+        for e in entries where Self.replayExpiry(e.key) != nil {
+            guard (try? ReplayRecord(canonicalBytes: e.value)) != nil else {
+                throw CreditRulesError(
+                    "state.unreadable_entry",
+                    "a replay record (key of \(e.key.count) bytes) does not decode: a state of another layout?")
+            }
+        }
         for e in entries { block[KeyBytes(e.key)] = .some(e.value) }
         _ = finishBlock()
     }

@@ -113,7 +113,11 @@ extension ApplicationFactory {
         let app: any Application
         switch genesis.application.name {
         case CreditApplicationSection.applicationName:
-            app = CreditRulesApplication(entries: entries, hasher: suite.hasher, verifier: suite.verifier)
+            do {
+                app = try CreditRulesApplication(entries: entries, hasher: suite.hasher, verifier: suite.verifier)
+            } catch let error as CreditRulesError {
+                throw NodeError(code: "storage.state_unreadable", reason: "the recorded state: \(error)")
+            }
         case "test-kv":
             app = KeyValueTestApplication(
                 hasher: suite.hasher, entries: entries, stateRoot: applied.stateRoot, height: applied.height)
@@ -195,7 +199,10 @@ struct RecoveredChain: Sendable {
                 let schedule = try stores.state.validatorSchedule() ?? chain.genesisSchedule
                 start = (sb, sb.block.hash(using: chain.hasher), app, schedule)
                 logger.info("loaded the state at height \(a.height) from the state store")
-            } catch let error as NodeError where error.code == "storage.state_root_mismatch" && first.value == 1 {
+            } catch let error as NodeError
+                where ["storage.state_root_mismatch", "storage.state_unreadable"].contains(error.code)
+                && first.value == 1
+            {
                 // A store written before genesis' state was recorded, or damaged: the blocks
                 // still give the state.
                 logger.warning("\(error.reason); replaying every block instead")

@@ -26,7 +26,7 @@ import Testing
     /// A replica that loads the committed entries (a snapshot, or the node's store after a
     /// restart) has the same root and then executes the same blocks to the same roots,
     /// including the pruning of replay records.
-    @Test func loadedStateContinuesIdentically() {
+    @Test func loadedStateContinuesIdentically() throws {
         var f = Fixture()
         f.register(acme)
         for i in 0..<3 {
@@ -35,7 +35,7 @@ import Testing
                 PublishCommitmentsPayload(items: [Fixture.commitment(acme, type: "AMR-REG-001", record: "r\(i)")]))
         }
         var copy = f
-        copy.app = CreditRulesApplication(
+        copy.app = try CreditRulesApplication(
             entries: f.app.state.entries(), hasher: TestHasher(), verifier: TestVerifier())
         #expect(copy.app.stateRoot == f.app.stateRoot)
         for i in 0..<15 {
@@ -97,7 +97,7 @@ import Testing
 
     /// A copy that applies another's writes (a node's committed copy), and one loaded from the
     /// entries (a snapshot, a restart), remember and forget the same ids as the copy that executed.
-    @Test func replayRecordsFollowAppliedAndLoadedCopies() {
+    @Test func replayRecordsFollowAppliedAndLoadedCopies() throws {
         var f = Fixture()
         var applied = f.app
         let txs = (0..<3).map { i in
@@ -108,7 +108,7 @@ import Testing
         let first = f.block(txs)
         let firstApplied = applied.applyExecuted(first)
         #expect(firstApplied)
-        var loaded = CreditRulesApplication(
+        var loaded = try CreditRulesApplication(
             entries: f.app.state.entries(), hasher: TestHasher(), verifier: TestVerifier())
         #expect(applied.stateRoot == f.app.stateRoot && loaded.stateRoot == f.app.stateRoot)
         let ctx = BlockContext(
@@ -131,6 +131,24 @@ import Testing
         }
         #expect(f.app.state.entries().filter { $0.key.starts(with: Array("tx/".utf8)) }.isEmpty)
         #expect(applied.state.entries().map(\.key) == f.app.state.entries().map(\.key))
+    }
+
+    /// A state whose replay record does not decode (another layout, damage) is refused with a
+    /// clear error when loaded, not by stopping the process.
+    @Test func anUnreadableReplayRecordIsRefusedOnLoad() throws {
+        let f = Fixture()
+        var entries = f.app.state.entries()
+        let good = try CreditRulesApplication(entries: entries, hasher: TestHasher(), verifier: TestVerifier())
+        #expect(good.stateRoot == f.app.stateRoot)
+        entries.append((key: Keys.replayRecord(expiry: 9, height: 1), value: [0xFF, 1, 2]))
+        #expect(throws: CreditRulesError.self) {
+            _ = try CreditRulesApplication(entries: entries, hasher: TestHasher(), verifier: TestVerifier())
+        }
+        do {
+            _ = try CreditRulesApplication(entries: entries, hasher: TestHasher(), verifier: TestVerifier())
+        } catch let error as CreditRulesError {
+            #expect(error.code == "state.unreadable_entry")
+        }
     }
 
     /// `sweep_max` bounds the replay records forgotten per block; the rest go in later blocks.
