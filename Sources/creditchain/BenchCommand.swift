@@ -153,8 +153,7 @@ struct LoadConnections: Sendable {
     mutating func connection(to target: Int, of setup: LoadSetup) async throws -> LoadConnection {
         if let c = byTarget[target], c.isActive { return c }
         byTarget[target]?.close()
-        let (host, port) = try setup.targets[target].hostAndPort()
-        let c = try await LoadConnection.connect(host: host, port: port)
+        let c = try await LoadConnection.connect(to: try setup.targets[target].apiAddress())
         byTarget[target] = c
         return c
     }
@@ -226,14 +225,12 @@ struct LoadSetup: Sendable {
         var signer: SigningKey
         var member: MemberID
 
-        /// Host and port of an `http://host:port` API address.
-        func hostAndPort() throws -> (String, Int) {
-            guard api.hasPrefix("http://"), let colon = api.lastIndex(of: ":"),
-                let port = Int(api[api.index(after: colon)...].prefix { $0.isNumber })
-            else {
+        /// The address of an `http://host:port` API (as `cluster up` writes it).
+        func apiAddress() throws -> NodeAddress {
+            guard api.hasPrefix("http://") else {
                 throw NodeError(code: "bench.bad_api", reason: "not an http://host:port address: \(api)")
             }
-            return (String(api[api.index(api.startIndex, offsetBy: 7)..<colon]), port)
+            return try NodeAddress(parsing: String(api.dropFirst("http://".count)))
         }
     }
 

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Node
 
 /// One keep-alive HTTP/1.1 connection of `bench load` to a node's API, one request at a time.
 ///
@@ -16,17 +17,15 @@ final class LoadConnection: Sendable {
     }
 
     private let channel: any Channel
-    let host: String
-    let port: Int
+    let address: NodeAddress
 
-    private init(channel: any Channel, host: String, port: Int) {
+    private init(channel: any Channel, address: NodeAddress) {
         self.channel = channel
-        self.host = host
-        self.port = port
+        self.address = address
     }
 
-    /// Opens a connection to `http://host:port`.
-    static func connect(host: String, port: Int) async throws -> LoadConnection {
+    /// Opens a connection to the API at `address`.
+    static func connect(to address: NodeAddress) async throws -> LoadConnection {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(5))
@@ -36,9 +35,9 @@ final class LoadConnection: Sendable {
                     try channel.pipeline.syncOperations.addHandler(ExchangeHandler())
                 }
             }
-            .connect(host: host, port: port)
+            .connect(host: address.host, port: address.port)
             .get()
-        return LoadConnection(channel: channel, host: host, port: port)
+        return LoadConnection(channel: channel, address: address)
     }
 
     var isActive: Bool { channel.isActive }
@@ -47,7 +46,7 @@ final class LoadConnection: Sendable {
     /// answer takes longer than `timeout`.
     func post(path: String, headers: [(String, String)], body: [UInt8], timeout: TimeAmount) async throws -> Answer {
         var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: path)
-        head.headers.add(name: "Host", value: "\(host):\(port)")
+        head.headers.add(name: "Host", value: address.description)
         for (name, value) in headers { head.headers.add(name: name, value: value) }
         head.headers.add(name: "Content-Length", value: String(body.count))
         let promise = channel.eventLoop.makePromise(of: Answer.self)
