@@ -192,7 +192,9 @@ public final class StateStore: Sendable {
             guard b.height.value == first.height.value &+ UInt64(i) else {
                 throw StorageError(
                     code: StorageError.heightMismatch, path: path,
-                    reason: "blocks applied together must be consecutive: \(b.height) after \(first.height) + \(i - 1)")
+                    reason:
+                        "blocks applied together must be consecutive: \(b.height) at position \(i) after \(first.height)"
+                )
             }
             try checkMetaNames(b.meta)
             for w in b.writes {
@@ -213,11 +215,10 @@ public final class StateStore: Sendable {
                     reason: "apply at height \(first.height), applied height is \(current.height)")
             }
             for block in blocks {
-                try StateStore.applyRows(db, block)
+                let h = try StateStore.sqlHeight(block.height)
+                try StateStore.applyRows(db, block, height: h)
                 try StateStore.writeMeta(db, block.meta)
-                try StateStore.setBlock(
-                    db, height: try StateStore.sqlHeight(block.height), stateRoot: block.stateRoot,
-                    txCount: block.transactions.count)
+                try StateStore.setBlock(db, height: h, stateRoot: block.stateRoot, txCount: block.transactions.count)
             }
             try StateStore.setApplied(db, height: lastHeight, stateRoot: last.stateRoot)
         }
@@ -225,10 +226,7 @@ public final class StateStore: Sendable {
     }
 
     /// A block's state and transaction rows.
-    static func applyRows(_ db: Database, _ block: AppliedBlock) throws {
-        let h = try sqlHeight(block.height)
-        let writes = block.writes
-        let transactions = block.transactions
+    static func applyRows(_ db: Database, _ block: AppliedBlock, height h: Int64) throws {
         // The rows go through the prepared statements' SQLite handles, their blobs bound in
         // place: per row this skips the argument array, a `Data` copy of each key and value
         // and GRDB's per-statement bookkeeping, which a block of a few hundred writes pays
@@ -237,7 +235,7 @@ public final class StateStore: Sendable {
             db,
             "INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
         let delete = try RawStatement(db, "DELETE FROM state WHERE key = ?")
-        for w in writes {
+        for w in block.writes {
             if let value = w.value {
                 try upsert.run { s, step in
                     RawStatement.bind(s, 1, w.key) { RawStatement.bind(s, 2, value, then: step) }
@@ -250,7 +248,7 @@ public final class StateStore: Sendable {
         // a second one impossible; if it happened, the first is the one that counted).
         let insertTx = try RawStatement(
             db, "INSERT OR IGNORE INTO tx (hash, height, idx, code, detail) VALUES (?, ?, ?, ?, ?)")
-        for (i, t) in transactions.enumerated() {
+        for (i, t) in block.transactions.enumerated() {
             try insertTx.run { s, step in
                 var code = sqlite3_bind_int64(s, 2, h)
                 if code == SQLITE_OK { code = sqlite3_bind_int64(s, 3, Int64(i)) }
@@ -489,8 +487,9 @@ public struct StateEntry: Equatable, Sendable {
 
 /// A cached prepared statement run through SQLite's C API, its arguments bound in place
 /// (`SQLITE_STATIC`: the bytes must stay valid until the step, so each `bind` takes what runs
-/// while they are, and the step is innermost). For the hot insert paths of `StateStore.apply`; errors become GRDB's
-/// `DatabaseError`, so `StateStore.mapError` maps them as any other (a full disk included).
+/// while they are, and the step is innermost). For the hot insert paths of `StateStore.apply`;
+/// errors become GRDB's `DatabaseError`, so `StateStore.mapError` maps them as any other (a full
+/// disk included).
 struct RawStatement {
     let handle: OpaquePointer
     let connection: OpaquePointer?
