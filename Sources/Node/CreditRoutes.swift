@@ -9,7 +9,8 @@ import Storage
 /// points and a subject's audit trail. The reader is the member that runs this node (its staff
 /// hold the tokens), and `ReadPolicy` decides what it may see: a bank its own orders and
 /// consents, a source the orders concerning its records, the supervisor all metadata. Values
-/// come from the state store, never from the replica, so reads never wait on consensus.
+/// come from the state store (and the recorder's blocks not yet written), never from the replica,
+/// so reads never wait on consensus.
 public struct CreditRoutes: APIRouteProvider {
     public static let auditPageMax = 256
 
@@ -18,7 +19,11 @@ public struct CreditRoutes: APIRouteProvider {
     let policy = ReadPolicy()
 
     public init(state: StateStore, member: MemberID, role: CreditRules.MemberRole) {
-        reads = CreditStateReads { key in try state.get(key) }
+        self.init(reads: CreditStateReads { key in try state.get(key) }, member: member, role: role)
+    }
+
+    init(reads: CreditStateReads, member: MemberID, role: CreditRules.MemberRole) {
+        self.reads = reads
         reader = .member(member, role)
     }
 
@@ -29,7 +34,9 @@ public struct CreditRoutes: APIRouteProvider {
         guard let entry = service.chain.genesis.member(member),
             let role = CreditApplicationSection.creditRole(of: entry)
         else { throw NodeError(code: "config.unknown_member", reason: "\(member) is not a genesis member") }
-        return CreditRoutes(state: service.stores.state, member: member, role: role)
+        // Through the recorder: a block committed but not yet written is read from memory.
+        let recorder = service.recorder
+        return CreditRoutes(reads: CreditStateReads { key in try recorder.value(key) }, member: member, role: role)
     }
 
     public func addRoutes(public router: Router<APIRequestContext>, authenticated: RouterGroup<APIRequestContext>) {

@@ -96,7 +96,7 @@ public struct NodeAccessAdapter: NodeAccess {
     }
 
     public func transaction(_ hash: Hash) async throws -> TransactionView {
-        if let loc = try service.stores.state.transaction(hash: hash) {
+        if let loc = try service.recorder.transaction(hash) {
             var proof: MerkleProof?
             var root = Hash.zero
             if let entry = try service.stores.blocks.read(height: loc.height),

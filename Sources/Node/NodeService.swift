@@ -23,6 +23,8 @@ public final class NodeService: Service, Sendable {
     let logger: Logger
     let admission: TransactionAdmission
     let links: LinkFilter
+    /// Writes committed blocks to the state store and serves what it has not written yet.
+    let recorder: StateRecorder
 
     /// Loads genesis and keys, opens and replays the stores, builds the transport. No sockets yet.
     public init(config: NodeConfig, metrics: NodeMetrics = NodeMetrics(), logger: Logger) throws {
@@ -74,10 +76,13 @@ public final class NodeService: Service, Sendable {
             verifiedSignatures: recovered.executor.verifiedSignatures)
         let links = LinkFilter(dataDir: config.dataDir)
         self.links = links
+        let recorder = StateRecorder(store: stores.state)
+        self.recorder = recorder
         self.host = ReplicaHost(
             identity: NodeIdentity(member: member, role: config.role, signer: signer), chain: chain, stores: stores,
             network: network, metrics: metrics, logger: logger, mempoolLimits: config.mempool, recovered: recovered,
-            stateApplied: try stores.state.appliedHeight() ?? Height(0), links: links, admission: admission)
+            stateApplied: try stores.state.appliedHeight() ?? Height(0), links: links, admission: admission,
+            recorder: recorder)
     }
 
     public func run() async throws {

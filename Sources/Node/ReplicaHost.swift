@@ -44,7 +44,9 @@ public actor ReplicaHost {
     /// its link (`timeOutEarlyIfLinkLost`).
     var earlyTimeoutRound: Round?
     var storageFault: NodeError?
-    /// The state store's applied height (it may be above the block store after a truncated tail).
+    /// The last height handed to the recorder: at start the state store's applied height (which
+    /// may be above the block store after a truncated tail), so blocks at or below it are not
+    /// recorded again.
     var stateApplied: Height
     var stopping = false
     /// Started from a snapshot of a stopped node: the snapshot's state root is confirmed only when
@@ -61,21 +63,13 @@ public actor ReplicaHost {
     let outbox = ConsensusOutbox()
     /// Where block-store flushes run, off this actor (`syncBlocks`).
     let blockSyncQueue = DispatchQueue(label: "creditchain.block-store-sync")
-    /// Committed (durable, executed) blocks whose state-store record failed, to record in order.
-    var unrecorded: [UnrecordedBlock] = []
-    /// The first record failure of the commit in progress (thrown when its blocks are done).
-    var recordFailure: (any Error)?
+    /// Records committed blocks in the state store off this actor (`StateRecorder`).
+    let recorder: StateRecorder
     /// Probes for free space after a full disk.
     var resumeProbe: Task<Void, Never>?
     /// The last committed blocks (at most twice `recentCommittedMax`), for `startCore`.
     var recentCommitted: [CommittedBlock]
 
-    struct UnrecordedBlock: Sendable {
-        var height: Height
-        var execution: BlockExecution
-        var transactionHashes: [Hash]
-        var schedule: ValidatorSchedule?
-    }
     public private(set) var lastCommitLatencies: [Duration] = []
 
     /// Whether the node follows the tip.
@@ -88,9 +82,10 @@ public actor ReplicaHost {
     init(
         identity: NodeIdentity, chain: ChainContext, stores: NodeStores, network: PeerNetwork, metrics: NodeMetrics,
         logger: Logger, mempoolLimits: MempoolLimits, recovered: RecoveredChain, stateApplied: Height,
-        links: LinkFilter, admission: TransactionAdmission
+        links: LinkFilter, admission: TransactionAdmission, recorder: StateRecorder
     ) {
         self.stateApplied = stateApplied
+        self.recorder = recorder
         self.identity = identity
         self.links = links
         self.chain = chain
@@ -111,6 +106,7 @@ public actor ReplicaHost {
         }
         self.mempool = pool
         metrics.committedHeight.set(Double(recovered.tip.block.header.height.value))
+        recorder.setFailureHandler { [weak self] error in Task { await self?.recordFailed(error) } }
     }
 
     // MARK: - Lifecycle
@@ -177,8 +173,10 @@ public actor ReplicaHost {
         await outbox.settled()
         await commitDrain?.value
         pendingCommits.removeAll()
-        // Quiet blocks still waiting for their record (a failure only means a longer replay).
-        if storageFault == nil { try? retryUnrecorded() }
+        // Records in flight, then the batch still being collected (a failure only means a longer
+        // replay on start).
+        await recorder.settled()
+        if storageFault == nil { try? recorder.recordQueued() }
         roundTimer.cancel()
         proposalTimer?.cancel()
         proposalTimer = nil
@@ -425,6 +423,8 @@ public actor ReplicaHost {
                 }
                 if stopping { return }
                 for batch in batches { try finishCommitted(batch.blocks, schedule: batch.schedule) }
+                // Bounded: a recorder that falls behind (a slow disk) holds the next commits back.
+                if recorder.backlogTransactions > StateRecorder.backlogTransactionsMax { await recorder.settled() }
             } catch {
                 pendingCommits.removeAll()
                 storageFailed(Self.storageError(error, otherwise: "storage.commit_failed"))
@@ -519,20 +519,15 @@ public actor ReplicaHost {
                 execution.validatorUpdates, decidedAt: sb.height, heightWindow: chain.consensusConfig.heightWindow)
             if sb.height > stateApplied {
                 // The block is durable and executed: it is committed whatever happens to the state
-                // store. A failed record is kept and retried in order (`retryUnrecorded`).
-                unrecorded.append(
-                    UnrecordedBlock(
+                // store. The recorder writes it with others in one batch, off this actor, and serves
+                // its transactions and writes until then (a failed record stays queued until
+                // `recordQueued` succeeds). Replay from the block store covers unrecorded blocks
+                // after a crash.
+                recorder.enqueue(
+                    StateRecorder.Block(
                         height: sb.height, execution: execution, transactionHashes: txHashes,
                         schedule: execution.validatorUpdates.isEmpty ? nil : scheduleAfter))
-                // A block that changes nothing a read can see (no transaction, no write, the same
-                // schedule) waits to be recorded with the next one that does, or with up to
-                // `quietBlocksUnrecordedMax` others: on an idle or lightly loaded chain most blocks
-                // are such, and each record is a SQLite commit on this actor's path. Replay from
-                // the block store covers them after a crash, as it covers any unrecorded block.
-                let quiet = txHashes.isEmpty && execution.writes.isEmpty && execution.validatorUpdates.isEmpty
-                if recordFailure == nil && (!quiet || unrecorded.count >= Self.quietBlocksUnrecordedMax) {
-                    do { try retryUnrecorded() } catch { recordFailure = error }
-                }
+                stateApplied = sb.height
             }
             tip = ChainTip(
                 block: sb.block, certificate: sb.certificate, stateRoot: execution.stateRoot, schedule: scheduleAfter)
@@ -578,10 +573,6 @@ public actor ReplicaHost {
         metrics.committedHeight.set(Double(committedHeight.value))
         metrics.mempoolSize.set(Double(mempool.count))
         metrics.mempoolBytes.set(Double(mempool.bytes))
-        if let failure = recordFailure {
-            recordFailure = nil
-            throw Self.storageError(failure, otherwise: "storage.state_apply_failed")
-        }
     }
 
     /// Keeps the last committed blocks for a (re)started core: it serves them to lagging peers
@@ -595,20 +586,12 @@ public actor ReplicaHost {
 
     static let recentCommittedMax = 64
 
-    /// Records committed blocks whose state-store transaction failed, oldest first.
-    func retryUnrecorded() throws {
-        guard let last = unrecorded.last else { return }
-        try stores.state.apply(
-            unrecorded.map {
-                StateStore.appliedBlock(
-                    $0.execution, transactionHashes: $0.transactionHashes, at: $0.height, schedule: $0.schedule)
-            })
-        stateApplied = last.height
-        unrecorded.removeAll(keepingCapacity: true)
+    /// A state-store record failed on the recorder's queue: stop as for any storage fault (a
+    /// full disk resumes by itself once `recordQueued` succeeds).
+    func recordFailed(_ error: any Error) {
+        guard storageFault == nil, !stopping else { return }
+        storageFailed(Self.storageError(error, otherwise: "storage.state_apply_failed"))
     }
-
-    /// Most blocks that change nothing a read can see left unrecorded in a row (see `finishCommitted`).
-    static let quietBlocksUnrecordedMax = 32
 
     // MARK: - Storage faults
 
@@ -658,7 +641,7 @@ public actor ReplicaHost {
         }
         let free = FreeSpace.bytesAvailable(at: stores.state.path) ?? 0
         guard free >= Self.resumeFreeBytesMin else { return false }
-        do { try retryUnrecorded() } catch { return false }
+        do { try recorder.recordQueued() } catch { return false }
         storageFault = nil
         resumeProbe = nil
         outbox.resume()
@@ -722,7 +705,7 @@ public actor ReplicaHost {
     /// Waits (bounded) for `hash` to commit. A pending transaction's waiter is resumed by the
     /// commit itself with its height, result and proof; otherwise the state store is asked.
     func waitForCommit(_ hash: Hash, timeout: Duration) async -> CommitWait {
-        if !mempool.contains(hash), (try? stores.state.transaction(hash: hash)) != nil { return .recorded }
+        if !mempool.contains(hash), (try? recorder.transaction(hash)) != nil { return .recorded }
         guard !stopping else { return .notCommitted }
         let timeoutTask = Task { [weak self] in
             // Cancelled when the commit answered the wait: no hop back onto this actor then.
@@ -734,7 +717,7 @@ public actor ReplicaHost {
         }
         timeoutTask.cancel()
         if let committed { return .committed(committed) }
-        return (try? stores.state.transaction(hash: hash)) != nil ? .recorded : .notCommitted
+        return (try? recorder.transaction(hash)) != nil ? .recorded : .notCommitted
     }
 
     /// How a wait for a commit ended.

@@ -71,6 +71,13 @@ public final class StateStore: Sendable {
         /// Position in its block, from 0.
         public var index: Int
         public var result: TransactionResult
+
+        public init(hash: Hash, height: Height, index: Int, result: TransactionResult) {
+            self.hash = hash
+            self.height = height
+            self.index = index
+            self.result = result
+        }
     }
 
     /// The database file.
@@ -214,9 +221,14 @@ public final class StateStore: Sendable {
                     code: StorageError.heightMismatch, path: path,
                     reason: "apply at height \(first.height), applied height is \(current.height)")
             }
+            if blocks.count == 1 {
+                let h = try StateStore.sqlHeight(first.height)
+                try StateStore.applyRows(db, writes: first.writes, transactions: [(h, first.transactions)])
+            } else {
+                try StateStore.applyMergedRows(db, blocks)
+            }
             for block in blocks {
                 let h = try StateStore.sqlHeight(block.height)
-                try StateStore.applyRows(db, block, height: h)
                 try StateStore.writeMeta(db, block.meta)
                 try StateStore.setBlock(db, height: h, stateRoot: block.stateRoot, txCount: block.transactions.count)
             }
@@ -225,8 +237,39 @@ public final class StateStore: Sendable {
         checkpointer.noteCommit()
     }
 
+    /// Several blocks' rows in key order: each key's last write, and the transactions sorted by
+    /// hash (stable, so a hash included twice keeps its first inclusion). A batch touches each
+    /// B-tree page once, where block by block it would touch a page per row again and again.
+    static func applyMergedRows(_ db: Database, _ blocks: [AppliedBlock]) throws {
+        var latest: [[UInt8]: [UInt8]?] = [:]
+        var rows: [(h: Int64, i: Int, t: AppliedTransaction)] = []
+        for b in blocks {
+            let h = try sqlHeight(b.height)
+            for w in b.writes { latest[w.key] = .some(w.value) }
+            for (i, t) in b.transactions.enumerated() { rows.append((h, i, t)) }
+        }
+        let writes = latest.map { StateWrite(key: $0.key, value: $0.value) }.sorted {
+            $0.key.lexicographicallyPrecedes($1.key)
+        }
+        // Stable: ties (the same hash) keep block order.
+        let sorted = rows.enumerated().sorted {
+            $0.element.t.hash.bytes == $1.element.t.hash.bytes
+                ? $0.offset < $1.offset : $0.element.t.hash.bytes.lexicographicallyPrecedes($1.element.t.hash.bytes)
+        }
+        try applyRows(db, writes: writes, positioned: sorted.map(\.element))
+    }
+
     /// A block's state and transaction rows.
-    static func applyRows(_ db: Database, _ block: AppliedBlock, height h: Int64) throws {
+    static func applyRows(_ db: Database, writes: [StateWrite], transactions: [(Int64, [AppliedTransaction])]) throws {
+        var rows: [(h: Int64, i: Int, t: AppliedTransaction)] = []
+        for (h, list) in transactions { for (i, t) in list.enumerated() { rows.append((h, i, t)) } }
+        try applyRows(db, writes: writes, positioned: rows)
+    }
+
+    /// State rows, then transaction rows, in the order given.
+    static func applyRows(
+        _ db: Database, writes: [StateWrite], positioned transactions: [(h: Int64, i: Int, t: AppliedTransaction)]
+    ) throws {
         // The rows go through the prepared statements' SQLite handles, their blobs bound in
         // place: per row this skips the argument array, a `Data` copy of each key and value
         // and GRDB's per-statement bookkeeping, which a block of a few hundred writes pays
@@ -235,7 +278,7 @@ public final class StateStore: Sendable {
             db,
             "INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
         let delete = try RawStatement(db, "DELETE FROM state WHERE key = ?")
-        for w in block.writes {
+        for w in writes {
             if let value = w.value {
                 try upsert.run { s, step in
                     RawStatement.bind(s, 1, w.key) { RawStatement.bind(s, 2, value, then: step) }
@@ -248,7 +291,7 @@ public final class StateStore: Sendable {
         // a second one impossible; if it happened, the first is the one that counted).
         let insertTx = try RawStatement(
             db, "INSERT OR IGNORE INTO tx (hash, height, idx, code, detail) VALUES (?, ?, ?, ?, ?)")
-        for (i, t) in block.transactions.enumerated() {
+        for (h, i, t) in transactions {
             try insertTx.run { s, step in
                 var code = sqlite3_bind_int64(s, 2, h)
                 if code == SQLITE_OK { code = sqlite3_bind_int64(s, 3, Int64(i)) }

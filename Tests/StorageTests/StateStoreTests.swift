@@ -125,6 +125,55 @@ import Testing
         #expect(try store.applied()?.height == Height(4))
     }
 
+    /// A batch is recorded with its writes merged in key order and its transactions in hash
+    /// order; the result must be exactly that of applying the blocks one by one: each key's last
+    /// write (a delete included), every transaction at its first inclusion.
+    @Test(arguments: [UInt64(1), 2, 3])
+    func aMergedBatchEqualsBlockByBlock(seed: UInt64) throws {
+        let dir = TempDir()
+        defer { dir.remove() }
+        var rng = SplitMix(seed: seed)
+        var blocks: [StateStore.AppliedBlock] = []
+        for h in 1...40 {
+            var writes: [[UInt8]: [UInt8]?] = [:]
+            for _ in 0..<Int(rng.next() % 12) {
+                // Few distinct keys, so blocks overwrite and delete each other's entries.
+                let key: [UInt8] = [UInt8(rng.next() % 3), UInt8(rng.next() % 40)]
+                writes[key] = rng.next() % 4 == 0 ? .some(nil) : .some([UInt8(h), UInt8(rng.next() % 256)])
+            }
+            let txs = (0..<Int(rng.next() % 5)).map { i in
+                // Every 7th block repeats a hash of block 1: it must keep its first inclusion.
+                StateStore.AppliedTransaction(
+                    hash: h % 7 == 0 && i == 0 ? txHash(1, 0) : txHash(UInt64(h), i),
+                    result: TransactionResult(code: "c\(h)", detail: "\(i)"))
+            }
+            blocks.append(
+                .init(
+                    height: Height(UInt64(h)), stateRoot: root(UInt64(h)),
+                    writes: writes.map { StateWrite(key: $0.key, value: $0.value) }.sorted {
+                        $0.key.lexicographicallyPrecedes($1.key)
+                    }, transactions: h == 1 ? [.init(hash: txHash(1, 0), result: .ok)] + txs : txs))
+        }
+        let oneByOne = try StateStore(path: dir.file("one.sqlite"))
+        for b in blocks { try oneByOne.apply([b]) }
+        let batched = try StateStore(path: dir.file("batched.sqlite"))
+        try batched.apply(Array(blocks[0..<25]))
+        try batched.apply(Array(blocks[25...]))
+        var a: [StateEntry] = []
+        var b: [StateEntry] = []
+        try oneByOne.forEachEntry { _, e in a.append(e) }
+        try batched.forEachEntry { _, e in b.append(e) }
+        #expect(!a.isEmpty && a == b)
+        #expect(try batched.applied() == oneByOne.applied())
+        for block in blocks {
+            #expect(try batched.stateRoot(at: block.height) == root(block.height.value))
+            for t in block.transactions {
+                #expect(try batched.transaction(hash: t.hash) == oneByOne.transaction(hash: t.hash))
+            }
+        }
+        #expect(try batched.transaction(hash: txHash(1, 0))?.height == Height(1))
+    }
+
     @Test func aVersion1DatabaseLosesItsUnusedHeightIndex() throws {
         let dir = TempDir()
         defer { dir.remove() }
@@ -281,5 +330,18 @@ import Testing
         }
         let expected: [[UInt8]] = writes.map { $0.key }.sorted { $0.lexicographicallyPrecedes($1) }
         #expect(seen == expected)
+    }
+}
+
+/// A small deterministic generator for the tests' random cases.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
