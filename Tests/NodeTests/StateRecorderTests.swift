@@ -33,7 +33,9 @@ struct StateRecorderTests {
         let store = try openStore(dir)
         let recorder = StateRecorder(store: store)
         recorder.enqueue(
-            block(1, writes: [StateWrite(key: [1], value: nil), StateWrite(key: [2], value: [2])], transactions: [txHash]))
+            block(
+                1, writes: [StateWrite(key: [1], value: nil), StateWrite(key: [2], value: [2])], transactions: [txHash])
+        )
         recorder.enqueue(block(2, writes: [StateWrite(key: [2], value: [3])]))
         // Below the batch limits: nothing written yet, everything readable.
         #expect(try store.applied()?.height == Height(0))
