@@ -155,7 +155,9 @@ public struct NodeStores: Sendable {
         }
         return NodeStores(
             blocks: blocks, safety: try SafetyStore(directory: dataDir),
-            state: try StateStore(path: dataDir + "/state.sqlite"), lock: lock)
+            // Written in batches (`StateRecorder`): a background checkpoint after each.
+            state: try StateStore(path: dataDir + "/state.sqlite", options: .init(checkpointEveryCommits: 1)),
+            lock: lock)
     }
 
     public func close() {

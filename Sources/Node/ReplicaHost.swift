@@ -177,6 +177,7 @@ public actor ReplicaHost {
         // replay on start).
         await recorder.settled()
         if storageFault == nil { try? recorder.recordQueued() }
+        recorder.close()
         roundTimer.cancel()
         proposalTimer?.cancel()
         proposalTimer = nil

@@ -8,8 +8,8 @@ import Synchronization
 /// actor hands a block over once it is durable in the block store and executed, releases the
 /// block's waiters at once and goes on with consensus; the recorder writes the blocks queued so far
 /// in ONE SQLite transaction (their writes merged in key order, their transactions in hash order)
-/// once `batchTransactions` transactions or `batchBlocks` blocks are waiting, on its own serial
-/// queue.
+/// once `batchTransactions` transactions or `batchBlocks` blocks are waiting, on a low-priority
+/// thread of its own.
 ///
 /// Why batches: every transaction puts rows at random places in the state store's B-trees (its
 /// hash, its record, its subject's index), so a record of one block dirties one page per row and
@@ -34,28 +34,60 @@ final class StateRecorder: Sendable {
         var schedule: ValidatorSchedule?
     }
 
-    private struct Pending {
-        /// Blocks not yet taken by a record, ascending.
-        var queued: [Block] = []
-        /// Transactions of queued and in-flight blocks.
+    /// Blocks collected for one record, with what they serve until it commits.
+    private struct Batch {
+        var blocks: [Block] = []
+        /// Each transaction's first inclusion in these blocks.
         var transactions: [Hash: StateStore.TransactionLocation] = [:]
-        /// The latest write of each key in queued and in-flight blocks, with its block's height.
-        var writes: [[UInt8]: (height: Height, value: [UInt8]?)] = [:]
-        /// Transactions in the queued and in-flight blocks, and in the queued ones alone.
+        /// Each key's last write in these blocks.
+        var writes: [[UInt8]: [UInt8]?] = [:]
         var transactionCount = 0
-        var queuedTransactions = 0
+
+        mutating func add(_ block: Block) {
+            blocks.append(block)
+            transactionCount += block.transactionHashes.count
+            for (i, h) in block.transactionHashes.enumerated() where transactions[h] == nil {
+                transactions[h] = StateStore.TransactionLocation(
+                    hash: h, height: block.height, index: i,
+                    result: i < block.execution.results.count
+                        ? block.execution.results[i] : TransactionResult(code: "internal.result_missing"))
+            }
+            for w in block.execution.writes { writes[w.key] = .some(w.value) }
+        }
+    }
+
+    /// Every critical section is O(1) or O(one block): the recorder's thread runs at a low
+    /// priority and must not hold the lock the replica actor takes on every commit for long.
+    private struct Pending {
+        /// The batch being collected.
+        var open = Batch()
+        /// Batches handed to a record (oldest first): kept, and served, until their record
+        /// commits; a failed record keeps them for the retry.
+        var sealed: [Batch] = []
         var recordScheduled = false
         var failure: (any Error)?
         var onFailure: (@Sendable (any Error) -> Void)?
+
+        mutating func seal() {
+            guard !open.blocks.isEmpty else { return }
+            sealed.append(open)
+            open = Batch()
+        }
     }
 
     let store: StateStore
-    private let queue = DispatchQueue(label: "creditchain.state-record")
+    /// Where records run: a thread of its own at a lower CPU priority (nice +10), so a batch
+    /// yields the cores to consensus rounds on a busy machine.
+    private let worker = BackgroundThread(name: "creditchain.state-record", nice: 10)
     private let pending = Mutex(Pending())
 
-    /// Transactions, or blocks, waiting that start a record.
+    /// Transactions, or blocks, collected that start a record. Under full load 32 blocks hold
+    /// thousands of transactions (the batch that pays); at a low rate a batch of 32 blocks is a
+    /// small write every ~0.1 s. Batches of 1,024 blocks gave the same throughput but, at 160 tx/s,
+    /// a burst of megabytes every ~4 s that stalled the safety-record and block-store fsyncs
+    /// behind it (p99 60–130 ms instead of ~25 ms; BENCHMARKS.md).
     static let batchTransactions = 8_192
-    static let batchBlocks = 1_024
+    static let batchBlocks = 32
     /// Transactions waiting for their record above which the host waits for the recorder.
     static let backlogTransactionsMax = 4 * batchTransactions
 
@@ -63,7 +95,7 @@ final class StateRecorder: Sendable {
         self.store = store
     }
 
-    /// Called (on the recorder's queue) with the error of a failed record.
+    /// Called (on the recorder's thread) with the error of a failed record.
     func setFailureHandler(_ handler: @escaping @Sendable (any Error) -> Void) {
         pending.withLock { $0.onFailure = handler }
     }
@@ -71,90 +103,90 @@ final class StateRecorder: Sendable {
     /// Queues a committed block (heights ascending); a full batch starts a record.
     func enqueue(_ block: Block) {
         let schedule = pending.withLock { p -> Bool in
-            p.queued.append(block)
-            p.transactionCount += block.transactionHashes.count
-            p.queuedTransactions += block.transactionHashes.count
-            for (i, h) in block.transactionHashes.enumerated() where p.transactions[h] == nil {
-                p.transactions[h] = StateStore.TransactionLocation(
-                    hash: h, height: block.height, index: i,
-                    result: i < block.execution.results.count
-                        ? block.execution.results[i] : TransactionResult(code: "internal.result_missing"))
-            }
-            for w in block.execution.writes { p.writes[w.key] = (block.height, w.value) }
-            guard p.queuedTransactions >= Self.batchTransactions || p.queued.count >= Self.batchBlocks,
-                p.failure == nil, !p.recordScheduled
+            p.open.add(block)
+            guard p.open.transactionCount >= Self.batchTransactions || p.open.blocks.count >= Self.batchBlocks,
+                p.failure == nil
             else { return false }
+            p.seal()
+            guard !p.recordScheduled else { return false }
             p.recordScheduled = true
             return true
         }
-        if schedule { queue.async { _ = try? self.recordTaken(retrying: false) } }
+        if schedule { worker.async { _ = try? self.recordSealed(retrying: false) } }
     }
 
     /// Transactions queued or being recorded.
-    var backlogTransactions: Int { pending.withLock { $0.transactionCount } }
+    var backlogTransactions: Int {
+        pending.withLock { p in p.sealed.reduce(p.open.transactionCount) { $0 + $1.transactionCount } }
+    }
 
     /// Returns once every record queued before the call has run (or failed).
-    func settled() async {
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in queue.async { c.resume() } }
-    }
+    func settled() async { await worker.settled() }
+
+    /// Ends the recorder's thread once its queued records have run (when the node stops).
+    func close() { worker.close() }
 
     /// Records everything queued now, a partial batch included, clearing a past failure first:
     /// for a node resuming after a full disk or stopping. Blocks the calling thread until written.
     func recordQueued() throws {
-        try queue.sync { try recordTaken(retrying: true) }
+        try worker.exclusive { try recordSealed(retrying: true) }
     }
 
-    /// Takes the queued blocks and records them in one transaction (on `queue`).
-    private func recordTaken(retrying: Bool) throws {
-        let taken = pending.withLock { p -> [Block]? in
+    /// Records the sealed batches in one transaction (on the worker, or exclusive of it).
+    private func recordSealed(retrying: Bool) throws {
+        let batches = pending.withLock { p -> [Batch]? in
             p.recordScheduled = false
-            if retrying { p.failure = nil }
+            if retrying {
+                p.failure = nil
+                p.seal()
+            }
             guard p.failure == nil else { return nil }
-            let t = p.queued
-            p.queued.removeAll(keepingCapacity: true)
-            p.queuedTransactions = 0
-            return t
+            return p.sealed
         }
-        guard let taken, let last = taken.last else { return }
-        do {
-            try store.apply(
-                taken.map {
+        guard let batches, !batches.isEmpty else { return }
+        var blocks: [StateStore.AppliedBlock] = []
+        for batch in batches {
+            for b in batch.blocks {
+                blocks.append(
                     StateStore.appliedBlock(
-                        $0.execution, transactionHashes: $0.transactionHashes, at: $0.height, schedule: $0.schedule)
-                })
+                        b.execution, transactionHashes: b.transactionHashes, at: b.height, schedule: b.schedule))
+            }
+        }
+        do {
+            try store.apply(blocks)
         } catch {
             let handler = pending.withLock { p -> (@Sendable (any Error) -> Void)? in
-                p.queued.insert(contentsOf: taken, at: 0)
-                p.queuedTransactions += taken.reduce(0) { $0 + $1.transactionHashes.count }
                 p.failure = error
                 return p.onFailure
             }
             if !retrying { handler?(error) }
             throw error
         }
-        pending.withLock { p in
-            for b in taken {
-                p.transactionCount -= b.transactionHashes.count
-                for h in b.transactionHashes where p.transactions[h]?.height == b.height {
-                    p.transactions[h] = nil
-                }
-                for w in b.execution.writes where p.writes[w.key].map({ $0.height <= last.height }) ?? false {
-                    p.writes[w.key] = nil
-                }
-            }
-        }
+        // Only this thread (or `exclusive` of it) removes sealed batches, and only from the front.
+        pending.withLock { p in p.sealed.removeFirst(batches.count) }
     }
 
     /// Where and how a transaction was committed: from memory while its block's record is
     /// pending, else from the state store.
     func transaction(_ hash: Hash) throws -> StateStore.TransactionLocation? {
-        if let t = pending.withLock({ $0.transactions[hash] }) { return t }
+        let held = pending.withLock { p -> StateStore.TransactionLocation? in
+            // Oldest first: a hash keeps its first inclusion.
+            for batch in p.sealed { if let t = batch.transactions[hash] { return t } }
+            return p.open.transactions[hash]
+        }
+        if let held { return held }
         return try store.transaction(hash: hash)
     }
 
     /// The committed value of a state entry: from memory while a pending record wrote it last.
     func value(_ key: [UInt8]) throws -> [UInt8]? {
-        if let w = pending.withLock({ $0.writes[key] }) { return w.value }
+        let held = pending.withLock { p -> [UInt8]?? in
+            // Newest first: the last write counts.
+            if let v = p.open.writes[key] { return v }
+            for batch in p.sealed.reversed() { if let v = batch.writes[key] { return v } }
+            return nil
+        }
+        if let held { return held }
         return try store.get(key)
     }
 }

@@ -33,12 +33,21 @@ public final class StateStore: Sendable {
         public var synchronous: Synchronous
         public var keyBytesMax: Int
         public var valueBytesMax: Int
+        /// Commits between background WAL checkpoints (`WALCheckpointer`): 16 for a store written
+        /// block by block, 1 for one written in large batches (a node's), so each batch's pages
+        /// are copied once, soon after it.
+        public var checkpointEveryCommits: Int
 
-        public init(synchronous: Synchronous = .normal, keyBytesMax: Int = 1024, valueBytesMax: Int = 4 << 20) {
+        public init(
+            synchronous: Synchronous = .normal, keyBytesMax: Int = 1024, valueBytesMax: Int = 4 << 20,
+            checkpointEveryCommits: Int = 16
+        ) {
             precondition(keyBytesMax > 0 && valueBytesMax > 0 && valueBytesMax <= Int(UInt32.max))
+            precondition(checkpointEveryCommits > 0)
             self.synchronous = synchronous
             self.keyBytesMax = keyBytesMax
             self.valueBytesMax = valueBytesMax
+            self.checkpointEveryCommits = checkpointEveryCommits
         }
     }
 
@@ -113,7 +122,7 @@ public final class StateStore: Sendable {
         do {
             pool = try DatabasePool(path: path, configuration: config)
             try StateStore.migrator.migrate(pool)
-            checkpointer = try WALCheckpointer(path: path, logger: logger)
+            checkpointer = try WALCheckpointer(path: path, every: options.checkpointEveryCommits, logger: logger)
         } catch {
             throw StateStore.mapError(error, path: path, logger: logger, operation: "open")
         }

@@ -32,6 +32,7 @@ struct StateRecorderTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try openStore(dir)
         let recorder = StateRecorder(store: store)
+        defer { recorder.close() }
         recorder.enqueue(
             block(
                 1, writes: [StateWrite(key: [1], value: nil), StateWrite(key: [2], value: [2])], transactions: [txHash])
@@ -61,6 +62,7 @@ struct StateRecorderTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try openStore(dir)
         let recorder = StateRecorder(store: store)
+        defer { recorder.close() }
         for h in 1...StateRecorder.batchBlocks { recorder.enqueue(block(UInt64(h))) }
         await recorder.settled()
         #expect(try store.applied()?.height == Height(UInt64(StateRecorder.batchBlocks)))
@@ -76,6 +78,7 @@ struct StateRecorderTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try openStore(dir)
         let recorder = StateRecorder(store: store)
+        defer { recorder.close() }
         let reported = Mutex(0)
         recorder.setFailureHandler { _ in reported.withLock { $0 += 1 } }
         try store.close()
@@ -90,5 +93,22 @@ struct StateRecorderTests {
         #expect(throws: (any Error).self) { try recorder.recordQueued() }
         #expect(recorder.backlogTransactions == 1)
         #expect(reported.withLock { $0 } == 1)
+    }
+}
+
+struct BackgroundThreadTests {
+    @Test func jobsRunInOrderAndExclusiveWaitsForTheRunningOne() async {
+        let worker = BackgroundThread(name: "test.background", nice: 5)
+        let log = Mutex<[Int]>([])
+        for i in 0..<100 { worker.async { log.withLock { $0.append(i) } } }
+        worker.exclusive { log.withLock { $0.append(-1) } }
+        await worker.settled()
+        let seen = log.withLock { $0 }
+        #expect(seen.filter { $0 >= 0 } == Array(0..<100))
+        #expect(seen.count == 101)
+        worker.close()
+        // After close a job runs on the caller's thread, at once.
+        worker.async { log.withLock { $0.append(100) } }
+        #expect(log.withLock { $0.last } == 100)
     }
 }

@@ -1,0 +1,79 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A serial queue of jobs on a thread of its own at a lower CPU priority (a higher nice value):
+/// for background work such as the state store's batch records, which must yield the cores to
+/// consensus and the API when they are busy rather than stall a round.
+///
+/// `@unchecked Sendable`: `jobs` and `closed` are only touched with `condition` locked, and a job
+/// runs with `running` locked, which is what serialises `exclusive` with the jobs.
+final class BackgroundThread: @unchecked Sendable {
+    private let condition = NSCondition()
+    private let running = NSLock()
+    private var jobs: [@Sendable () -> Void] = []
+    private var closed = false
+
+    /// Starts the thread; `nice` is added to its scheduling priority's nice value (Linux: per thread).
+    init(name: String, nice: Int32) {
+        let thread = Thread { [self] in run(nice: nice) }
+        thread.name = name
+        thread.start()
+    }
+
+    private func run(nice: Int32) {
+        #if os(Linux)
+            // With who = 0, Linux applies PRIO_PROCESS to the calling thread only.
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice)
+        #endif
+        while true {
+            condition.lock()
+            while jobs.isEmpty && !closed { condition.wait() }
+            if jobs.isEmpty {
+                condition.unlock()
+                return
+            }
+            let job = jobs.removeFirst()
+            condition.unlock()
+            running.lock()
+            job()
+            running.unlock()
+        }
+    }
+
+    /// Queues a job; jobs run one at a time in the order queued. After `close()`, the jobs
+    /// queued before it still run, and new ones run on the caller's thread.
+    func async(_ job: @escaping @Sendable () -> Void) {
+        condition.lock()
+        if closed {
+            condition.unlock()
+            exclusive { job() }
+            return
+        }
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Runs `body` on the calling thread, never while a job runs.
+    func exclusive<T>(_ body: () throws -> T) rethrows -> T {
+        running.lock()
+        defer { running.unlock() }
+        return try body()
+    }
+
+    /// Returns once every job queued before the call has run.
+    func settled() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in async { c.resume() } }
+    }
+
+    /// Lets the thread end once its queued jobs have run.
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}
