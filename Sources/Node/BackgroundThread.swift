@@ -1,12 +1,7 @@
 import Foundation
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-/// A serial queue of jobs on a thread of its own at a lower CPU priority (a higher nice value):
-/// for background work such as the state store's batch records, which must yield the cores to
-/// consensus and the API when they are busy rather than stall a round.
+/// A serial queue of jobs on a thread of its own (the state store's batch records), outside the
+/// Swift concurrency pool and the node's event loop, so a long job holds up neither.
 ///
 /// `@unchecked Sendable`: `jobs` and `closed` are only touched with `condition` locked, and a job
 /// runs with `running` locked, which is what serialises `exclusive` with the jobs.
@@ -16,18 +11,14 @@ final class BackgroundThread: @unchecked Sendable {
     private var jobs: [@Sendable () -> Void] = []
     private var closed = false
 
-    /// Starts the thread; `nice` is added to its scheduling priority's nice value (Linux: per thread).
-    init(name: String, nice: Int32) {
-        let thread = Thread { [self] in run(nice: nice) }
+    /// Starts the thread.
+    init(name: String) {
+        let thread = Thread { [self] in run() }
         thread.name = name
         thread.start()
     }
 
-    private func run(nice: Int32) {
-        #if os(Linux)
-            // With who = 0, Linux applies PRIO_PROCESS to the calling thread only.
-            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice)
-        #endif
+    private func run() {
         while true {
             condition.lock()
             while jobs.isEmpty && !closed { condition.wait() }

@@ -98,7 +98,7 @@ struct StateRecorderTests {
 
 struct BackgroundThreadTests {
     @Test func jobsRunInOrderAndExclusiveWaitsForTheRunningOne() async {
-        let worker = BackgroundThread(name: "test.background", nice: 5)
+        let worker = BackgroundThread(name: "test.background")
         let log = Mutex<[Int]>([])
         for i in 0..<100 { worker.async { log.withLock { $0.append(i) } } }
         worker.exclusive { log.withLock { $0.append(-1) } }
