@@ -132,16 +132,21 @@ import Testing
     func aMergedBatchEqualsBlockByBlock(seed: UInt64) throws {
         let dir = TempDir()
         defer { dir.remove() }
-        var rng = SplitMix(seed: seed)
+        // A linear congruential generator: deterministic cases, seeded per argument.
+        var state = seed
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 33
+        }
         var blocks: [StateStore.AppliedBlock] = []
         for h in 1...40 {
             var writes: [[UInt8]: [UInt8]?] = [:]
-            for _ in 0..<Int(rng.next() % 12) {
+            for _ in 0..<Int(next() % 12) {
                 // Few distinct keys, so blocks overwrite and delete each other's entries.
-                let key: [UInt8] = [UInt8(rng.next() % 3), UInt8(rng.next() % 40)]
-                writes[key] = rng.next() % 4 == 0 ? .some(nil) : .some([UInt8(h), UInt8(rng.next() % 256)])
+                let key: [UInt8] = [UInt8(next() % 3), UInt8(next() % 40)]
+                writes[key] = next() % 4 == 0 ? .some(nil) : .some([UInt8(h), UInt8(next() % 256)])
             }
-            let txs = (0..<Int(rng.next() % 5)).map { i in
+            let txs = (0..<Int(next() % 5)).map { i in
                 // Every 7th block repeats a hash of block 1: it must keep its first inclusion.
                 StateStore.AppliedTransaction(
                     hash: h % 7 == 0 && i == 0 ? txHash(1, 0) : txHash(UInt64(h), i),
@@ -330,18 +335,5 @@ import Testing
         }
         let expected: [[UInt8]] = writes.map { $0.key }.sorted { $0.lexicographicallyPrecedes($1) }
         #expect(seen == expected)
-    }
-}
-
-/// A small deterministic generator for the tests' random cases.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
