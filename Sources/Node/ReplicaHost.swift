@@ -587,7 +587,7 @@ public actor ReplicaHost {
 
     static let recentCommittedMax = 64
 
-    /// A state-store record failed on the recorder's queue: stop as for any storage fault (a
+    /// A state-store record failed on the recorder's thread: stop as for any storage fault (a
     /// full disk resumes by itself once `recordQueued` succeeds).
     func recordFailed(_ error: any Error) {
         guard storageFault == nil, !stopping else { return }
