@@ -15,8 +15,9 @@ import Synchronization
 /// hash, its record, its subject's index), so a record of one block dirties one page per row and
 /// writes it to the WAL, and again at the checkpoint. A batch of thousands of transactions sorted
 /// by key dirties each page once. The state store still moves from one block boundary to a later
-/// one atomically; a crash loses at most the batch being collected, which the node replays from
-/// the block store on start, as it replays any block above the state store's applied height.
+/// one atomically; a crash loses only the blocks not yet written (at most the backlog bound), which
+/// the node replays from the block store on start, as it replays any block above the state store's
+/// applied height.
 ///
 /// Until its record commits, a block's transactions and state writes are served from memory
 /// (`transaction(_:)`, `value(_:)`), so a client told "committed" reads its transaction and what it
