@@ -1,19 +1,22 @@
 import ChainCore
 import Foundation
 import Ledger
-import Synchronization
 
 /// The signing key of every member allowed to submit transactions, as of the last committed
 /// block: admission reads it from any task, the replica replaces it after each commit (members
 /// join, rotate keys and leave by governance).
-public final class MemberKeyDirectory: Sendable {
-    private let keys: Mutex<[MemberID: [UInt8]]>
+///
+/// `@unchecked Sendable`: `keys` is only touched with `lock` held (an `NSLock`, for the reason
+/// given at `VerifiedSignatures`).
+public final class MemberKeyDirectory: @unchecked Sendable {
+    private let lock = NSLock()
+    private var keys: [MemberID: [UInt8]]
 
-    public init(_ keys: [MemberID: [UInt8]]) { self.keys = Mutex(keys) }
+    public init(_ keys: [MemberID: [UInt8]]) { self.keys = keys }
 
-    public func key(of member: MemberID) -> [UInt8]? { keys.withLock { $0[member] } }
+    public func key(of member: MemberID) -> [UInt8]? { lock.withLock { keys[member] } }
 
-    public func replace(with new: [MemberID: [UInt8]]) { keys.withLock { $0 = new } }
+    public func replace(with new: [MemberID: [UInt8]]) { lock.withLock { keys = new } }
 
     /// Takes the keys of `application`'s state, or `genesisKeys` when it tracks none.
     public func replace(from application: any Application, genesisKeys: [MemberID: [UInt8]]) {
@@ -25,23 +28,28 @@ public final class MemberKeyDirectory: Sendable {
 /// verified against: admission and execution consult it, so a node checks each transaction's
 /// signature once whichever path sees it first (the hash covers the whole envelope, signature
 /// included). Bounded: when full it is emptied, which only costs re-verification.
-public final class VerifiedSignatures: Sendable {
-    private let entries = Mutex<[Hash: [UInt8]]>([:])
+///
+/// `@unchecked Sendable`: `entries` is only touched with `lock` held. An `NSLock` (a pthread
+/// mutex) rather than Synchronization's `Mutex`: ThreadSanitizer does not see that `Mutex`'s
+/// futex on Linux, and reported the parallel admission checks of one batch as a race.
+public final class VerifiedSignatures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [Hash: [UInt8]] = [:]
     public let countMax: Int
 
     public init(countMax: Int = 200_000) { self.countMax = max(1, countMax) }
 
     /// Whether `hash`'s signature verified against exactly `key`.
-    public func contains(_ hash: Hash, key: [UInt8]) -> Bool { entries.withLock { $0[hash] == key } }
+    public func contains(_ hash: Hash, key: [UInt8]) -> Bool { lock.withLock { entries[hash] == key } }
 
     public func note(_ hash: Hash, key: [UInt8]) {
-        entries.withLock {
-            if $0.count >= countMax { $0.removeAll(keepingCapacity: true) }
-            $0[hash] = key
+        lock.withLock {
+            if entries.count >= countMax { entries.removeAll(keepingCapacity: true) }
+            entries[hash] = key
         }
     }
 
-    public func forget(_ hash: Hash) { _ = entries.withLock { $0.removeValue(forKey: hash) } }
+    public func forget(_ hash: Hash) { _ = lock.withLock { entries.removeValue(forKey: hash) } }
 }
 
 /// The stateless half of mempool admission: decode bounds, suite, known signer, signature.
