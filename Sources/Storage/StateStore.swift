@@ -260,10 +260,9 @@ public final class StateStore: Sendable {
         let writes = latest.map { StateWrite(key: $0.key, value: $0.value) }.sorted {
             $0.key.lexicographicallyPrecedes($1.key)
         }
-        // Stable: ties (the same hash) keep block order.
+        // Stable: ties (the same hash) keep block order. `Hash`'s order is its bytes' order.
         let sorted = rows.enumerated().sorted {
-            $0.element.t.hash.bytes == $1.element.t.hash.bytes
-                ? $0.offset < $1.offset : $0.element.t.hash.bytes.lexicographicallyPrecedes($1.element.t.hash.bytes)
+            $0.element.t.hash == $1.element.t.hash ? $0.offset < $1.offset : $0.element.t.hash < $1.element.t.hash
         }
         try applyRows(db, writes: writes, positioned: sorted.map(\.element))
     }
