@@ -232,7 +232,9 @@ public final class StateStore: Sendable {
             }
             if blocks.count == 1 {
                 let h = try StateStore.sqlHeight(first.height)
-                try StateStore.applyRows(db, writes: first.writes, transactions: [(h, first.transactions)])
+                try StateStore.applyRows(
+                    db, writes: first.writes,
+                    positioned: first.transactions.enumerated().map { (h, $0.offset, $0.element) })
             } else {
                 try StateStore.applyMergedRows(db, blocks)
             }
@@ -267,14 +269,7 @@ public final class StateStore: Sendable {
         try applyRows(db, writes: writes, positioned: sorted.map(\.element))
     }
 
-    /// A block's state and transaction rows.
-    static func applyRows(_ db: Database, writes: [StateWrite], transactions: [(Int64, [AppliedTransaction])]) throws {
-        var rows: [(h: Int64, i: Int, t: AppliedTransaction)] = []
-        for (h, list) in transactions { for (i, t) in list.enumerated() { rows.append((h, i, t)) } }
-        try applyRows(db, writes: writes, positioned: rows)
-    }
-
-    /// State rows, then transaction rows, in the order given.
+    /// State rows, then transaction rows (each with its height and position), in the order given.
     static func applyRows(
         _ db: Database, writes: [StateWrite], positioned transactions: [(h: Int64, i: Int, t: AppliedTransaction)]
     ) throws {
