@@ -385,7 +385,7 @@ struct SimulationEngine<Workload: SimulatedWorkload> {
             nodes[i].safety = data
         case .persistBlock(let linked):
             nodes[i].blocks[linked.block.hash(using: hasher)] = linked
-        case .send(let to, let message):
+        case .send(let to, let message), .share(let to, let message):
             for j in nodes.indices where j != i && nodes[j].member == to { transmit(message, from: i, to: j) }
         case .broadcast(let message):
             broadcast(message, from: i)

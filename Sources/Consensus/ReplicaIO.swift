@@ -78,6 +78,10 @@ public enum Effect: Sendable {
     case send(to: MemberID, ConsensusMessage)
     /// Send to every other validator.
     case broadcast(ConsensusMessage)
+    /// Send to one validator that can use the message but that no round waits on (a copy of a
+    /// vote for a validator other than the next leader): a lost link to it is no reason to time
+    /// out early.
+    case share(to: MemberID, ConsensusMessage)
     /// Execute the block on its parent's post-state, then feed `Input.Event.executed`.
     case execute(Block)
     /// Apply: store the blocks as final and make their state current.

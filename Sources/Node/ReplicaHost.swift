@@ -335,6 +335,9 @@ public actor ReplicaHost {
                 let bytes = NodeWireMessage.consensus(message.canonicalBytes).canonicalBytes
                 run.append(.send { self.send(bytes, to: to) })
                 if case .vote = message { timeOutEarlyIfLinkLost(to) }
+            case .share(let to, let message):
+                let bytes = NodeWireMessage.consensus(message.canonicalBytes).canonicalBytes
+                run.append(.send { self.send(bytes, to: to) })
             case .broadcast(let message):
                 let bytes = NodeWireMessage.consensus(message.canonicalBytes).canonicalBytes
                 let members = tip.schedule.set(at: committedHeight.next).validators.map(\.member).filter {

@@ -132,6 +132,48 @@ import Testing
         #expect(Set(proposers) == [member(0), member(2), member(3)])
     }
 
+    /// A vote goes to the next leader, and a copy to every other validator; a validator that is
+    /// not the next leader forms the certificate from the copies and moves on to the next round
+    /// before any proposal brings it.
+    @Test func votesAreSharedAndEveryValidatorFormsTheCertificate() throws {
+        // Round 1's leader is validator-1, round 2's validator-2; validator-0 votes.
+        var r = makeReplica(0)
+        _ = r.step(Input(.start, nowMillis: 0))
+        let block = Block(
+            chainID: chainID, height: Height(1), round: Round(1), parentHash: genesisHash, proposer: member(1),
+            timestampMillis: 1, stateRoot: genesisRoot, transactions: [tx(1)], hasher: hasher)
+        let reference = BlockReference(height: Height(1), round: Round(1), hash: block.hash(using: hasher))
+        let proposal = Proposal(
+            block: block, justify: genesisQC, timeoutCertificate: nil,
+            signature: try signers[1].sign(Proposal.signingBytes(reference, chainID: chainID)))
+        let effects = r.step(Input(.message(from: member(1), .proposal(proposal)), nowMillis: 2))
+        var toLeader: [MemberID] = []
+        var copies: [MemberID] = []
+        var data: VoteData?
+        for effect in effects {
+            if case .send(let to, .vote(let v)) = effect {
+                toLeader.append(to)
+                data = v.data
+            }
+            if case .share(let to, .vote) = effect { copies.append(to) }
+        }
+        #expect(toLeader == [member(2)])
+        #expect(Set(copies) == [member(1), member(3)])
+        let voteData = try #require(data)
+        #expect(r.currentRound == Round(1))
+        for i in [1, 3] {
+            let vote = Vote(
+                data: voteData, voter: member(i),
+                signature: try signers[i].sign(voteData.signingBytes(chainID: chainID)))
+            _ = r.step(Input(.message(from: member(i), .vote(vote)), nowMillis: 3))
+        }
+        // Its own vote and the two copies are a quorum of four: the certificate is formed here.
+        #expect(r.currentRound == Round(2))
+        // A fourth vote for certified data costs no signature check and changes nothing.
+        let late = Vote(data: voteData, voter: member(2), signature: [UInt8](repeating: 0, count: 64))
+        #expect(r.step(Input(.message(from: member(2), .vote(late)), nowMillis: 4)).isEmpty)
+    }
+
     @Test func equivocatingVotesProduceEvidence() throws {
         var leader = makeReplica(2)  // leader of round 2 collects round-1 votes
         _ = leader.step(Input(.start, nowMillis: 0))

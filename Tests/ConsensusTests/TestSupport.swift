@@ -128,7 +128,7 @@ struct ScriptedCluster {
                 switch effect {
                 case .persistSafety(let d): safety[i] = d
                 case .persistBlock: break
-                case .send(let to, let m):
+                case .send(let to, let m), .share(let to, let m):
                     if let j = replicas.firstIndex(where: { $0.member == to }) { inbox.append((j, i, m)) }
                 case .broadcast(let m):
                     for j in replicas.indices where j != i { inbox.append((j, i, m)) }
