@@ -305,12 +305,20 @@ public struct Replica: Sendable {
     private mutating func verifyQC(_ qc: QuorumCertificate) -> Bool {
         if qc.isGenesis { return qc.block.hash == config.genesisHash && qc.round == Round(0) }
         if verifiedQCs.contains(qc.voteData) { return true }
-        // Our own vote for this very data is valid: its signature need not be checked again.
-        let own = safety.data.lastVote.flatMap {
-            $0.data == qc.voteData ? ValidatorSignature(signer: member, signature: $0.signature) : nil
+        // Our own vote for this very data is valid, and so is every vote for it we checked as it
+        // arrived (a proposal often overtakes the last votes its certificate holds): those
+        // signatures need not be checked again.
+        var known: [ValidatorSignature] = []
+        if let own = safety.data.lastVote, own.data == qc.voteData {
+            known.append(ValidatorSignature(signer: member, signature: own.signature))
+        }
+        if let seen = votesSeen[qc.round] {
+            for v in seen.values where v.data == qc.voteData {
+                known.append(ValidatorSignature(signer: v.voter, signature: v.signature))
+            }
         }
         guard
-            (try? qc.verify(chainID: config.chainID, validators: set(at: qc.height), verifier: verifier, known: own))
+            (try? qc.verify(chainID: config.chainID, validators: set(at: qc.height), verifier: verifier, known: known))
                 != nil
         else {
             return false
@@ -601,9 +609,9 @@ public struct Replica: Sendable {
         // learn the certificate early), also for a block not held yet: a vote can overtake its
         // proposal.
         guard let key = validators.publicKey(of: v.voter) else { return }
-        // A certificate for this vote data is formed already: a late vote adds nothing (and is
-        // not worth a signature check).
-        if formedQCs.contains(v.data) { return }
+        // A certificate for this vote data is formed or checked already: a late vote adds
+        // nothing (and is not worth a signature check).
+        if formedQCs.contains(v.data) || verifiedQCs.contains(v.data) { return }
         if let previous = votesSeen[round]?[v.voter] {
             if previous.data != v.data,
                 verifier.verify(

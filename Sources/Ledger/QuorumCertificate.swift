@@ -35,6 +35,14 @@ public struct QuorumCertificate: Hashable, Sendable, CanonicalCodable {
     public func verify(
         chainID: ChainID, validators: ValidatorSet, verifier: any ChainVerifier, known: ValidatorSignature? = nil
     ) throws {
+        try verify(chainID: chainID, validators: validators, verifier: verifier, known: known.map { [$0] } ?? [])
+    }
+
+    /// As `verify(chainID:validators:verifier:known:)`, with several signatures the caller already
+    /// checked for this vote data (its own vote, votes it received and verified).
+    public func verify(
+        chainID: ChainID, validators: ValidatorSet, verifier: any ChainVerifier, known: [ValidatorSignature]
+    ) throws {
         guard signatures.count >= validators.quorum else {
             throw LedgerError(
                 code: "certificate.no_quorum",
@@ -53,7 +61,7 @@ public struct QuorumCertificate: Hashable, Sendable, CanonicalCodable {
             guard let key = validators.publicKey(of: s.signer) else {
                 throw LedgerError(code: "certificate.unknown_signer", reason: "\(s.signer) is not a validator here")
             }
-            if let known, known == s { continue }
+            if known.contains(s) { continue }
             guard verifier.verify(signature: s.signature, message: message, publicKey: key) else {
                 throw LedgerError(code: "certificate.bad_signature", reason: "signature of \(s.signer) does not verify")
             }

@@ -174,6 +174,52 @@ import Testing
         #expect(r.step(Input(.message(from: member(2), .vote(late)), nowMillis: 4)).isEmpty)
     }
 
+    /// A certificate whose signatures arrived earlier as votes, checked then, costs no second
+    /// check: only the signature of a vote not seen yet is checked.
+    @Test func aCertificateReusesTheVotesAlreadyChecked() throws {
+        let counting = CountingVerifier()
+        var r = makeReplica(0, verifier: counting)
+        _ = r.step(Input(.start, nowMillis: 0))
+        let b1 = Block(
+            chainID: chainID, height: Height(1), round: Round(1), parentHash: genesisHash, proposer: member(1),
+            timestampMillis: 1, stateRoot: genesisRoot, transactions: [tx(1)], hasher: hasher)
+        let h1 = b1.hash(using: hasher)
+        let ref1 = BlockReference(height: Height(1), round: Round(1), hash: h1)
+        let p1 = Proposal(
+            block: b1, justify: genesisQC, timeoutCertificate: nil,
+            signature: try signers[1].sign(Proposal.signingBytes(ref1, chainID: chainID)))
+        var data: VoteData?
+        for effect in r.step(Input(.message(from: member(1), .proposal(p1)), nowMillis: 2)) {
+            if case .send(_, .vote(let v)) = effect { data = v.data }
+        }
+        let voteData = try #require(data)
+        func signature(_ i: Int) throws -> ValidatorSignature {
+            ValidatorSignature(
+                signer: member(i), signature: try signers[i].sign(voteData.signingBytes(chainID: chainID)))
+        }
+        // Validator-3's vote arrives (and is checked) before the proposal that certifies block 1.
+        let vote3 = try signature(3)
+        _ = r.step(
+            Input(
+                .message(from: member(3), .vote(Vote(data: voteData, voter: member(3), signature: vote3.signature))),
+                nowMillis: 3))
+        #expect(counting.total == 1)
+        let qc = QuorumCertificate(voteData: voteData, signatures: [try signature(0), try signature(2), vote3])
+        let b2 = Block(
+            chainID: chainID, height: Height(2), round: Round(2), parentHash: h1, proposer: member(2),
+            timestampMillis: 2, stateRoot: genesisRoot, transactions: [], hasher: hasher)
+        let ref2 = BlockReference(height: Height(2), round: Round(2), hash: b2.hash(using: hasher))
+        let p2 = Proposal(
+            block: b2, justify: qc, timeoutCertificate: nil,
+            signature: try signers[2].sign(Proposal.signingBytes(ref2, chainID: chainID)))
+        _ = r.step(Input(.message(from: member(2), .proposal(p2)), nowMillis: 4))
+        // Only validator-2's signature was new; its own and validator-3's were known.
+        #expect(r.currentRound == Round(2))
+        #expect(counting.total == 2)
+        #expect(counting.checks(of: signers[2].publicKey) == 1)
+        #expect(counting.checks(of: signers[3].publicKey) == 1)
+    }
+
     @Test func equivocatingVotesProduceEvidence() throws {
         var leader = makeReplica(2)  // leader of round 2 collects round-1 votes
         _ = leader.step(Input(.start, nowMillis: 0))
