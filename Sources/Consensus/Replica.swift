@@ -60,7 +60,6 @@ public struct Replica: Sendable {
     private var pendingProposals: [Hash: Proposal] = [:]
     private var votesSeen: [Round: [MemberID: Vote]] = [:]
     private var voteTallies: [VoteData: [ValidatorSignature]] = [:]
-    private var formedQCs: Set<VoteData> = []
     private var timeouts: [Round: [MemberID: TimeoutVote]] = [:]
     private var proposalsSeen: [Round: [MemberID: (BlockReference, [UInt8])]] = [:]
     private var reportedEvidence: Set<[UInt8]> = []
@@ -261,7 +260,6 @@ public struct Replica: Sendable {
         let keepFrom = Round(round.value &- 1)
         votesSeen = votesSeen.filter { $0.key >= keepFrom }
         voteTallies = voteTallies.filter { $0.key.block.round >= keepFrom }
-        formedQCs = formedQCs.filter { $0.block.round >= keepFrom }
         timeouts = timeouts.filter { $0.key >= round }
         proposalsSeen = proposalsSeen.filter { $0.key >= keepFrom }
         actions.append(.setTimer(round: round, atMillis: now + timeoutDuration()))
@@ -513,21 +511,17 @@ public struct Replica: Sendable {
         // waiting on it) a network hop and a leader's block write sooner. The copies cost no
         // extra signature checks: a replica checks votes only until a certificate forms, and
         // then takes the proposal's certificate for the same vote data as checked.
-        switch leader(for: header.round.next, parentHash: hash) {
-        case member?:
-            sends.append(.broadcast(.vote(vote)))
-            onVote(vote, own: true)
-        case let nextLeader?:
+        if let nextLeader = leader(for: header.round.next, parentHash: hash), nextLeader != member {
             sends.append(.send(to: nextLeader, .vote(vote)))
             for v in set(at: header.height).validators.map(\.member) where v != member && v != nextLeader {
                 sends.append(.share(to: v, .vote(vote)))
             }
-            onVote(vote, own: true)
-        case nil:
-            // We cannot elect the next leader yet: every validator gets the vote, only it counts it.
+        } else {
+            // This replica leads the next round, or the next leader cannot be elected yet: every
+            // validator gets the vote.
             sends.append(.broadcast(.vote(vote)))
-            onVote(vote, own: true)
         }
+        onVote(vote, own: true)
     }
 
     private mutating func tryPropose() {
@@ -609,9 +603,9 @@ public struct Replica: Sendable {
         // learn the certificate early), also for a block not held yet: a vote can overtake its
         // proposal.
         guard let key = validators.publicKey(of: v.voter) else { return }
-        // A certificate for this vote data is formed or checked already: a late vote adds
+        // A certificate for this vote data is formed here or checked already: a late vote adds
         // nothing (and is not worth a signature check).
-        if formedQCs.contains(v.data) || verifiedQCs.contains(v.data) { return }
+        if verifiedQCs.contains(v.data) { return }
         if let previous = votesSeen[round]?[v.voter] {
             if previous.data != v.data,
                 verifier.verify(
@@ -629,11 +623,9 @@ public struct Replica: Sendable {
         // A vote's commit data must be the one its block implies; a mismatch is dropped rather
         // than tallied apart (it could never reach a quorum with honest votes).
         votesSeen[round, default: [:]][v.voter] = v
-        guard !formedQCs.contains(v.data) else { return }
         voteTallies[v.data, default: []].append(ValidatorSignature(signer: v.voter, signature: v.signature))
         if let tally = voteTallies[v.data], tally.count >= validators.quorum {
             let qc = QuorumCertificate(voteData: v.data, signatures: tally)
-            formedQCs.insert(v.data)
             voteTallies[v.data] = nil
             verifiedQCs.insert(v.data)
             processQC(qc, from: nil)

@@ -29,19 +29,12 @@ public struct QuorumCertificate: Hashable, Sendable, CanonicalCodable {
     public var isGenesis: Bool { voteData.block.height == Height(0) && signatures.isEmpty }
 
     /// Checks quorum and every signature against `validators` (the set in force at the certified
-    /// block's height). Throws `certificate.*` errors. `known` is a signature the caller already
-    /// holds as valid over this very vote data (a validator's own vote): a signature in the
-    /// certificate with the same signer and the same bytes is not checked again.
+    /// block's height). Throws `certificate.*` errors. `known` are signatures the caller already
+    /// holds as valid over this very vote data (a validator's own vote, votes it checked as they
+    /// arrived): a signature in the certificate with the same signer and the same bytes as one of
+    /// them is not checked again.
     public func verify(
-        chainID: ChainID, validators: ValidatorSet, verifier: any ChainVerifier, known: ValidatorSignature? = nil
-    ) throws {
-        try verify(chainID: chainID, validators: validators, verifier: verifier, known: known.map { [$0] } ?? [])
-    }
-
-    /// As `verify(chainID:validators:verifier:known:)`, with several signatures the caller already
-    /// checked for this vote data (its own vote, votes it received and verified).
-    public func verify(
-        chainID: ChainID, validators: ValidatorSet, verifier: any ChainVerifier, known: [ValidatorSignature]
+        chainID: ChainID, validators: ValidatorSet, verifier: any ChainVerifier, known: [ValidatorSignature] = []
     ) throws {
         guard signatures.count >= validators.quorum else {
             throw LedgerError(

@@ -331,13 +331,11 @@ public actor ReplicaHost {
                 // The sends after it wait for it on the outbox. A failed save stops them and then
                 // consensus (a vote could otherwise be signed twice after a crash).
                 run.append(.save(data.canonicalBytes))
-            case .send(let to, let message):
+            case .send(let to, let message), .share(let to, let message):
                 let bytes = NodeWireMessage.consensus(message.canonicalBytes).canonicalBytes
                 run.append(.send { self.send(bytes, to: to) })
-                if case .vote = message { timeOutEarlyIfLinkLost(to) }
-            case .share(let to, let message):
-                let bytes = NodeWireMessage.consensus(message.canonicalBytes).canonicalBytes
-                run.append(.send { self.send(bytes, to: to) })
+                // Only a vote to the next leader holds up the round; a copy (`share`) does not.
+                if case .send(_, .vote) = effect { timeOutEarlyIfLinkLost(to) }
             case .broadcast(let message):
                 let bytes = NodeWireMessage.consensus(message.canonicalBytes).canonicalBytes
                 let members = tip.schedule.set(at: committedHeight.next).validators.map(\.member).filter {

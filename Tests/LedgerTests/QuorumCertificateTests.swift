@@ -50,19 +50,19 @@ import Testing
         let set = try validatorSet(4)
         var qc = try certificate(signedBy: [0, 2, 3], data: VoteData(block: child, committed: parent))
         let own = qc.signatures[0]
-        try qc.verify(chainID: testChainID, validators: set, verifier: verifier, known: own)
+        try qc.verify(chainID: testChainID, validators: set, verifier: verifier, known: [own])
         // A bad signature under the known signer's name is checked (and refused).
         qc.signatures[0].signature[0] ^= 1
         #expect(throws: LedgerError.self) {
-            try qc.verify(chainID: testChainID, validators: set, verifier: verifier, known: own)
+            try qc.verify(chainID: testChainID, validators: set, verifier: verifier, known: [own])
         }
         // The same bad bytes given as known are taken as known: the caller vouches for them.
-        try qc.verify(chainID: testChainID, validators: set, verifier: verifier, known: qc.signatures[0])
+        try qc.verify(chainID: testChainID, validators: set, verifier: verifier, known: [qc.signatures[0]])
         // Another signer's bad signature is refused whatever is known.
         var other = try certificate(signedBy: [0, 2, 3], data: VoteData(block: child, committed: parent))
         other.signatures[1].signature[0] ^= 1
         #expect(throws: LedgerError.self) {
-            try other.verify(chainID: testChainID, validators: set, verifier: verifier, known: own)
+            try other.verify(chainID: testChainID, validators: set, verifier: verifier, known: [own])
         }
     }
 
