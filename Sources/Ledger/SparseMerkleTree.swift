@@ -55,10 +55,10 @@ public struct SparseMerkleTree: Sendable {
         static let empty = Child(ref: 0, hash: .zero)
     }
 
+    /// A leaf's own hash lives in its parent (`Inner.leftHash`/`rightHash`) or in `rootHash`.
     struct Leaf {
         var key: Hash
         var valueHash: Hash
-        var hash: Hash
     }
 
     public let hasher: any ChainHasher
@@ -224,7 +224,6 @@ public struct SparseMerkleTree: Sendable {
             }
             let h = leafHash(key: leaf.key, value: value)
             leaves[index].valueHash = value
-            leaves[index].hash = h
             return Child(ref: ref, hash: h)
         }
         // Is the existing leaf among the updates?
@@ -287,13 +286,14 @@ public struct SparseMerkleTree: Sendable {
     }
 
     private mutating func newLeaf(key: Hash, value: Hash) -> Child {
-        let leaf = Leaf(key: key, valueHash: value, hash: leafHash(key: key, value: value))
+        let leaf = Leaf(key: key, valueHash: value)
+        let h = leafHash(key: key, value: value)
         if let slot = freeLeaves.popLast() {
             leaves[Int(slot)] = leaf
-            return Child(ref: -(slot + 1), hash: leaf.hash)
+            return Child(ref: -(slot + 1), hash: h)
         }
         leaves.append(leaf)
-        return Child(ref: -Int32(leaves.count), hash: leaf.hash)
+        return Child(ref: -Int32(leaves.count), hash: h)
     }
 
     private mutating func freeInner(_ index: Int) { freeInners.append(Int32(index)) }
