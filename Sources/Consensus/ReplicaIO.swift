@@ -67,8 +67,9 @@ public struct Commit: Sendable {
     }
 }
 
-/// What the shell must do, in list order: the core orders every step's effects as persists,
-/// then sends, then the rest, so nothing signed leaves before the state it depends on is durable.
+/// What the shell must do, in list order: the core orders every step's effects as this replica's
+/// proposal (which depends on no saved state), persists, then sends, then the rest, so nothing
+/// signed leaves before the state it depends on is durable.
 public enum Effect: Sendable {
     /// Durably store the safety data before performing any later effect.
     case persistSafety(SafetyData)

@@ -174,6 +174,35 @@ import Testing
         #expect(r.step(Input(.message(from: member(2), .vote(late)), nowMillis: 4)).isEmpty)
     }
 
+    /// The leader signs its proposal and its own vote for it in one step. The proposal depends on
+    /// no saved state and comes first; the vote only after the save of the record it updates.
+    @Test func aLeadersProposalLeavesBeforeItsOwnVoteIsSaved() throws {
+        // Round 1's leader is validator-1.
+        var r = makeReplica(1)
+        _ = r.step(Input(.transactionsAvailable([tx(1)]), nowMillis: 0))
+        let effects = r.step(Input(.start, nowMillis: 1))
+        func index(_ match: (Effect) -> Bool) -> Int? { effects.firstIndex(where: match) }
+        let proposal = try #require(
+            index {
+                if case .broadcast(.proposal) = $0 { return true }
+                return false
+            })
+        let save = try #require(
+            index {
+                if case .persistSafety(let data) = $0 { return data.lastVotedRound == Round(1) }
+                return false
+            })
+        let vote = try #require(
+            index {
+                switch $0 {
+                case .send(_, .vote), .share(_, .vote), .broadcast(.vote): return true
+                default: return false
+                }
+            })
+        #expect(proposal < save)
+        #expect(save < vote)
+    }
+
     /// A certificate whose signatures arrived earlier as votes, checked then, costs no second
     /// check: only the signature of a vote not seen yet is checked.
     @Test func aCertificateReusesTheVotesAlreadyChecked() throws {
