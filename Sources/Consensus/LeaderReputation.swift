@@ -58,6 +58,29 @@ struct LeaderReputation: Sendable {
         certificate.signatures.map(\.signer) + [block.header.proposer]
     }
 
+    /// The members of a validator set that took part in a window: one flag per member, in member
+    /// order. Marking looks each participant up in the set's index instead of building a
+    /// `Set<MemberID>` per election, which grew a table for every election (several per round).
+    struct Electorate {
+        let set: ValidatorSet
+        private(set) var active: [Bool]
+
+        init(_ set: ValidatorSet) {
+            self.set = set
+            active = [Bool](repeating: false, count: set.count)
+        }
+
+        mutating func mark(_ member: MemberID) {
+            if let i = set.index(of: member) { active[i] = true }
+        }
+
+        /// Marks a block's participants (`LeaderReputation.participants`).
+        mutating func mark(_ block: Block, certifiedBy certificate: QuorumCertificate) {
+            for signature in certificate.signatures { mark(signature.signer) }
+            mark(block.header.proposer)
+        }
+    }
+
     /// The participants recorded for the committed block at `height`, nil when not held.
     func participants(at height: Height) -> [MemberID]? {
         guard let first = entries.dropFirst(head).first, height >= first.height,
@@ -69,9 +92,15 @@ struct LeaderReputation: Sendable {
     /// The leader of `round` among `set` given the window's participants: the validator at index
     /// round mod k among the k active members of the set, or round-robin over the whole set when
     /// fewer than a quorum are active.
-    static func elect(_ round: Round, active: Set<MemberID>, in set: ValidatorSet) -> MemberID {
-        let candidates = set.validators.filter { active.contains($0.member) }
-        guard candidates.count >= set.quorum else { return set.leader(for: round) }
-        return candidates[Int(round.value % UInt64(candidates.count))].member
+    static func elect(_ round: Round, _ electorate: Electorate) -> MemberID {
+        let set = electorate.set
+        let k = electorate.active.lazy.filter { $0 }.count
+        guard k >= set.quorum else { return set.leader(for: round) }
+        var remaining = Int(round.value % UInt64(k))
+        for (i, active) in electorate.active.enumerated() where active {
+            if remaining == 0 { return set.validators[i].member }
+            remaining -= 1
+        }
+        preconditionFailure("k active members counted, fewer found")
     }
 }

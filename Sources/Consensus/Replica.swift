@@ -215,7 +215,7 @@ public struct Replica: Sendable {
         guard window > 0, parentHeight.value >= lag &+ window else { return set.leader(for: round) }
         let anchor = parentHeight.value - lag
         let low = anchor - window + 1
-        var active = Set<MemberID>()
+        var electorate = LeaderReputation.Electorate(set)
         var covered: UInt64 = 0
         var node = parent
         var certificate: QuorumCertificate?  // certifies `node`, from its child on this path
@@ -223,7 +223,7 @@ public struct Replica: Sendable {
             let h = node.block.header.height.value
             if h >= low && h <= anchor {
                 guard let certificate else { return nil }
-                active.formUnion(LeaderReputation.participants(node.block, certificate))
+                electorate.mark(node.block, certifiedBy: certificate)
                 covered += 1
             }
             if h <= low || node.hash == rootHash { break }
@@ -235,12 +235,12 @@ public struct Replica: Sendable {
         if low < rootHeight {
             for h in low...min(anchor, rootHeight - 1) {
                 guard let participants = reputation.participants(at: Height(h)) else { return nil }
-                active.formUnion(participants)
+                for p in participants { electorate.mark(p) }
                 covered += 1
             }
         }
         guard covered == window else { return nil }
-        return LeaderReputation.elect(round, active: active, in: set)
+        return LeaderReputation.elect(round, electorate)
     }
 
     /// The set that times out rounds and elects the next leader: the one in force just above the
