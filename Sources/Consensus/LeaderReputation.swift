@@ -55,7 +55,14 @@ struct LeaderReputation: Sendable {
 
     /// A block's participants: its proposer and the signers of `certificate`, which certifies it.
     static func participants(_ block: Block, _ certificate: QuorumCertificate) -> [MemberID] {
-        certificate.signatures.map(\.signer) + [block.header.proposer]
+        var out: [MemberID] = []
+        forEachParticipant(block, certificate) { out.append($0) }
+        return out
+    }
+
+    static func forEachParticipant(_ block: Block, _ certificate: QuorumCertificate, _ body: (MemberID) -> Void) {
+        for signature in certificate.signatures { body(signature.signer) }
+        body(block.header.proposer)
     }
 
     /// The members of a validator set that took part in a window: one flag per member, in member
@@ -76,8 +83,7 @@ struct LeaderReputation: Sendable {
 
         /// Marks a block's participants (`LeaderReputation.participants`).
         mutating func mark(_ block: Block, certifiedBy certificate: QuorumCertificate) {
-            for signature in certificate.signatures { mark(signature.signer) }
-            mark(block.header.proposer)
+            LeaderReputation.forEachParticipant(block, certificate) { mark($0) }
         }
     }
 
