@@ -100,13 +100,8 @@ struct LeaderReputation: Sendable {
     /// fewer than a quorum are active.
     static func elect(_ round: Round, _ electorate: Electorate) -> MemberID {
         let set = electorate.set
-        let k = electorate.active.lazy.filter { $0 }.count
-        guard k >= set.quorum else { return set.leader(for: round) }
-        var remaining = Int(round.value % UInt64(k))
-        for (i, active) in electorate.active.enumerated() where active {
-            if remaining == 0 { return set.validators[i].member }
-            remaining -= 1
-        }
-        preconditionFailure("k active members counted, fewer found")
+        let candidates = electorate.active.indices.filter { electorate.active[$0] }
+        guard candidates.count >= set.quorum else { return set.leader(for: round) }
+        return set.validators[candidates[Int(round.value % UInt64(candidates.count))]].member
     }
 }
