@@ -564,13 +564,12 @@ public struct Replica: Sendable {
             chosen.append(entry.transaction)
             bytes += entry.size
         }
-        // Idle pacing: with nothing to propose and nothing recent to carry to commit (a block's
-        // transactions commit once its child and grandchild are certified), wait until the parent
-        // is `idleBlockIntervalMillis` old. New transactions (`admit`) or the wake-up retry.
-        if chosen.isEmpty, tc == nil, config.idleBlockIntervalMillis > 0,
-            parent.block.transactions.isEmpty,
-            blocks[parent.block.header.parentHash].map({ $0.block.transactions.isEmpty }) ?? true
-        {
+        // Idle pacing: with nothing to propose and nothing to carry to commit, wait until the
+        // parent is `idleBlockIntervalMillis` old. New transactions (`admit`) or the wake-up retry.
+        // A block's transactions commit once its child is certified, and every validator forms
+        // that certificate itself from the vote copies (`Effect.share`): only a parent with
+        // transactions needs a child at once, not a grandparent.
+        if chosen.isEmpty, tc == nil, config.idleBlockIntervalMillis > 0, parent.block.transactions.isEmpty {
             let due = parent.block.header.timestampMillis &+ config.idleBlockIntervalMillis
             if now < due {
                 if scheduledProposal != currentRound {

@@ -196,7 +196,7 @@ public actor ReplicaHost {
         let effects = replica.step(Input(event, nowMillis: Self.nowMillis()))
         core = replica
         perform(effects)
-        if let r = core { metrics.round.set(Double(r.currentRound.value)) }
+        if let round = core?.currentRound { metrics.round.set(Double(round.value)) }
     }
 
     func consensusMessage(from: MemberID, bytes: [UInt8]) {
