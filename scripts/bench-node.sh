@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # bench-node.sh — the node benchmark of BENCHMARKS.md in one run on one box: the machine's crypto
 # limits and the etcd Raft baseline (../shared/bench), then a 4-validator credit-rules cluster
-# (release build, fsync on, standard suite) under a 256-client closed loop and at 10 % of that rate.
+# (release build, fsync on, standard suite) under a 256-client closed loop and at 10 % of that rate:
+# first right after the closed loop on the same cluster, then for as long on a fresh cluster (the
+# state a closed loop leaves behind makes every later block dearer, BENCHMARKS.md).
 #
 # Usage: scripts/bench-node.sh [OUT_DIR]   (env: DURATION=60 CLIENTS=256 BASE_PORT=19100
 #                                           BASELINES=/path/to/shared/bench SKIP_ETCD=1)
@@ -40,3 +42,12 @@ if [ "${RATE:-0}" -gt 0 ]; then
   "$BIN" bench load --dir "$CLUSTER" --duration 30 --rate "$RATE" | tee "$OUT/load-10pct.txt"
 fi
 "$BIN" cluster status --dir "$CLUSTER"
+if [ "${RATE:-0}" -gt 0 ]; then
+  "$BIN" cluster down --dir "$CLUSTER" >/dev/null
+  rm -rf "$CLUSTER"
+  "$BIN" cluster up --dir "$CLUSTER" --validators 4 --base-port "$BASE_PORT" --application credit-rules --timeout 180 \
+    >/dev/null
+  sleep 3
+  echo "# 10 % on a fresh cluster"
+  "$BIN" bench load --dir "$CLUSTER" --duration 30 --rate "$RATE" | tee "$OUT/load-10pct-fresh.txt"
+fi
