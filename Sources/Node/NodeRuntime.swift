@@ -154,7 +154,7 @@ public struct NodeStores: Sendable {
             )
         }
         return NodeStores(
-            blocks: blocks, safety: try SafetyStore(directory: dataDir),
+            blocks: blocks, safety: try SafetyStore(directory: dataDir, recordBytesMax: SafetyRecord.storedBytesMax),
             // Written in batches (`StateRecorder`): a background checkpoint after each.
             state: try StateStore(path: dataDir + "/state.sqlite", options: .init(checkpointEveryCommits: 1)),
             lock: lock)

@@ -69,6 +69,11 @@ public actor ReplicaHost {
     var resumeProbe: Task<Void, Never>?
     /// The last committed blocks (at most twice `recentCommittedMax`), for `startCore`.
     var recentCommitted: [CommittedBlock]
+    /// The uncommitted blocks the core asked to keep (`Effect.persistBlock`), by hash: each safety
+    /// record is saved with the chain that ends at its high certificate's block (`SafetyRecord`).
+    /// Pruned at each commit; at most `pendingBlocksMax`, lowest heights dropped first.
+    var pendingBlocks: [Hash: LinkedBlock] = [:]
+    static let pendingBlocksMax = 256
 
     public private(set) var lastCommitLatencies: [Duration] = []
 
@@ -135,9 +140,9 @@ public actor ReplicaHost {
             storageFailed(NodeError(code: "storage.safety_write_failed", reason: "a safety-record save failed"))
             return
         }
-        let safetyData: SafetyData?
+        let record: SafetyRecord?
         do {
-            safetyData = try stores.safety.load().map { try SafetyData(canonicalBytes: $0) }
+            record = try stores.safety.load().map { try SafetyRecord(canonicalBytes: $0) }
         } catch {
             logger.critical("safety record unreadable: \(error); refusing to vote")
             storageFault = NodeError(code: "storage.safety_unreadable", reason: "\(error)")
@@ -145,7 +150,8 @@ public actor ReplicaHost {
         }
         var replica = Replica(
             config: chain.consensusConfig, member: identity.member, signer: identity.signer, hasher: chain.hasher,
-            verifier: chain.verifier, tip: tip, safetyData: safetyData, recentCommitted: recentCommitted)
+            verifier: chain.verifier, tip: tip, safetyData: record?.data, recoveredBlocks: record?.blocks ?? [],
+            recentCommitted: recentCommitted)
         let pending = mempool.batch(countMax: chain.consensusConfig.mempoolMax, bytesMax: Int.max)
         core = nil
         var effects = replica.step(Input(.start, nowMillis: Self.nowMillis()))
@@ -329,8 +335,9 @@ public actor ReplicaHost {
             switch effect {
             case .persistSafety(let data):
                 // The sends after it wait for it on the outbox. A failed save stops them and then
-                // consensus (a vote could otherwise be signed twice after a crash).
-                run.append(.save(data.canonicalBytes))
+                // consensus (a vote could otherwise be signed twice after a crash). The chain to
+                // the high certificate's block goes with it (`SafetyRecord`).
+                run.append(.save(SafetyRecord.bytes(for: data, pending: pendingBlocks, committed: committedHeight)))
             case .send(let to, let message), .share(let to, let message):
                 let bytes = NodeWireMessage.consensus(message.canonicalBytes).canonicalBytes
                 run.append(.send { self.send(bytes, to: to) })
@@ -342,9 +349,9 @@ public actor ReplicaHost {
                     $0 != identity.member
                 }
                 run.append(.send { for m in members { self.send(bytes, to: m) } })
-            case .persistBlock:
-                // Pending blocks are kept in memory; after a restart they are fetched again.
-                break
+            case .persistBlock(let linked):
+                // Made durable with the next safety record that locks on it or above it.
+                keepPending(linked)
             case .execute(let block):
                 flush()
                 let hash = block.hash(using: chain.hasher)
@@ -380,6 +387,15 @@ public actor ReplicaHost {
             case .evidence(let evidence):
                 logger.warning("equivocation by \(evidence.offender) in round \(evidence.round)")
             }
+        }
+    }
+
+    func keepPending(_ linked: LinkedBlock) {
+        guard linked.block.header.height > committedHeight else { return }
+        pendingBlocks[linked.block.hash(using: chain.hasher)] = linked
+        if pendingBlocks.count > Self.pendingBlocksMax {
+            let lowest = pendingBlocks.min { $0.value.block.header.height < $1.value.block.header.height }
+            if let lowest { pendingBlocks[lowest.key] = nil }
         }
     }
 
@@ -561,6 +577,10 @@ public actor ReplicaHost {
             }
         }
         if let schedule { tip.schedule = schedule }
+        if !pendingBlocks.isEmpty {
+            let committed = committedHeight
+            pendingBlocks = pendingBlocks.filter { $0.value.block.header.height > committed }
+        }
         if core != nil && !tip.schedule.set(at: committedHeight.next).contains(identity.member) {
             // Removed by a validator change: stop voting from the height it takes effect.
             logger.notice("left the validator set at height \(committedHeight.next); following as an observer")

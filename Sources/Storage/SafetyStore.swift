@@ -65,6 +65,9 @@ public final class SafetyStore: Sendable {
         } else if let legacy = try SafetyStore.legacyRecord(path, recordBytesMax: recordBytesMax) {
             try SafetyStore.create(path, directory: directory, slotSize: slotSize, sequence: 1, record: legacy)
             logger.notice("safety record converted to the two-slot layout")
+        } else if let (sequence, record) = try SafetyStore.recordInSmallerSlots(path, slotSize: slotSize) {
+            try SafetyStore.create(path, directory: directory, slotSize: slotSize, sequence: sequence, record: record)
+            logger.notice("safety record moved to larger slots", metadata: ["slot_bytes": "\(slotSize)"])
         }
         let file = try PosixFile.open(path, create: false)
         var slots = Slots(file: file, newest: nil)
@@ -237,6 +240,19 @@ public final class SafetyStore: Sendable {
             throw StorageError(code: StorageError.safetyCorrupt, path: path, reason: "version 1 checksum mismatch")
         }
         return record
+    }
+
+    /// The newest record of a valid two-slot file whose slots are smaller than `slotSize` (written
+    /// with a smaller `recordBytesMax`), or nil for any other file (which `load` then judges). A
+    /// file with no valid slot is left alone, so the damage is reported, not papered over.
+    static func recordInSmallerSlots(_ path: String, slotSize: Int) throws -> (UInt64, [UInt8])? {
+        let file = try PosixFile.open(path, create: false, readOnly: true)
+        defer { file.close() }
+        let size = try file.size()
+        guard size % 2 == 0, size < UInt64(2 * slotSize), size >= UInt64(2 * headerSize) else { return nil }
+        let (newest, _) = try scan(file, slotSize: Int(size / 2))
+        guard let newest else { return nil }
+        return (newest.sequence, newest.record)
     }
 
     private func corrupt(_ why: String) -> StorageError {

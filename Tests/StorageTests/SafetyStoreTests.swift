@@ -144,3 +144,35 @@ import Testing
         #expect(e?.code == StorageError.safetyCorrupt)
     }
 }
+
+@Suite struct SafetyStoreResizeTests {
+    /// A store opened with larger records than its file was made for moves the newest record into
+    /// larger slots (atomically, through a new file) instead of refusing the file as corrupt.
+    @Test func aLargerRecordLimitKeepsTheNewestRecord() throws {
+        let dir = TempDir()
+        defer { dir.remove() }
+        let small = try SafetyStore(directory: dir.path, recordBytesMax: 100)
+        try small.save([1])
+        try small.save([2, 2])
+        let large = try SafetyStore(directory: dir.path, recordBytesMax: 1_000)
+        #expect(try large.load() == [2, 2])
+        #expect(readFile(large.path).count == 2 * (SafetyStore.headerSize + 1_000))
+        try large.save([UInt8](repeating: 3, count: 900))
+        #expect(try SafetyStore(directory: dir.path, recordBytesMax: 1_000).load()?.count == 900)
+    }
+
+    /// A file with no valid slot is not "resized" into an empty record: it stays corrupt.
+    @Test func aDamagedSmallerFileStaysCorrupt() throws {
+        let dir = TempDir()
+        defer { dir.remove() }
+        let small = try SafetyStore(directory: dir.path, recordBytesMax: 100)
+        try small.save([1])
+        var bytes = readFile(small.path)
+        for i in bytes.indices { bytes[i] = 0xEE }
+        FileManager.default.createFile(atPath: small.path, contents: Data(bytes))
+        let e = #expect(throws: StorageError.self) {
+            try SafetyStore(directory: dir.path, recordBytesMax: 1_000).load()
+        }
+        #expect(e?.code == StorageError.safetyCorrupt)
+    }
+}
