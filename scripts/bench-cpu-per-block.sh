@@ -14,20 +14,7 @@ D="$2"
 P="$3"
 R="$4"
 T="$5"
-rm -rf "$D"
-"$B" cluster up --dir "$D" --validators 4 --base-port "$P" --application credit-rules >/dev/null 2>&1
-trap '"$B" cluster down --dir "$D" >/dev/null 2>&1 || true' EXIT
-sleep 3
-pids=$(python3 -c "import json;print(' '.join(str(x['pid']) for x in json.load(open('$D/cluster.json'))['nodes']))")
-tick=$(getconf CLK_TCK)
-cpu() {
-  local s=0
-  for p in $pids; do
-    set -- $(cut -d' ' -f14,15 "/proc/$p/stat")
-    s=$((s + $1 + $2))
-  done
-  echo "$s"
-}
+. "$(dirname "$0")/validator-cpu.sh"
 switches() {
   local s=0
   for p in $pids; do
@@ -35,7 +22,6 @@ switches() {
   done
   echo "$s"
 }
-height() { curl -s "http://127.0.0.1:$((P + 1))/v1/status" | python3 -c "import json,sys; print(json.load(sys.stdin)['height'])"; }
 c0=$(cpu) h0=$(height) s0=$(switches)
 if [ "$R" = closed ]; then
   "$B" bench load --dir "$D" --duration "$T" --clients 256 | grep '^throughput'
