@@ -390,6 +390,8 @@ public actor ReplicaHost {
         }
     }
 
+    /// Keeps an uncommitted block the core asked to persist, until it commits; the next safety
+    /// record whose high certificate is it or a descendant carries it to disk.
     func keepPending(_ linked: LinkedBlock) {
         guard linked.block.header.height > committedHeight else { return }
         pendingBlocks[linked.block.hash(using: chain.hasher)] = linked
