@@ -155,8 +155,10 @@ public struct NodeStores: Sendable {
         }
         return NodeStores(
             blocks: blocks, safety: try SafetyStore(directory: dataDir, recordBytesMax: SafetyRecord.storedBytesMax),
-            // Written in batches (`StateRecorder`): a background checkpoint after each.
-            state: try StateStore(path: dataDir + "/state.sqlite", options: .init(checkpointEveryCommits: 1)),
+            // Written in batches (`StateRecorder`): a background checkpoint after each. A 64 MiB
+            // page cache keeps the B-tree pages a batch updates from being read back from the OS.
+            state: try StateStore(
+                path: dataDir + "/state.sqlite", options: .init(checkpointEveryCommits: 1, cacheBytes: 64 << 20)),
             lock: lock)
     }
 

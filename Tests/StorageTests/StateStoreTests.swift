@@ -46,6 +46,15 @@ import Testing
         #expect(try reopened.get([1, 1]) == [11])
     }
 
+    @Test func theWriterGetsTheConfiguredPageCacheAndReadersSQLitesDefault() throws {
+        let dir = TempDir()
+        defer { dir.remove() }
+        let store = try StateStore(path: dir.file("state.sqlite"), options: .init(cacheBytes: 8 << 20))
+        // A negative cache_size is in KiB.
+        #expect(try store.pool.write { try Int.fetchOne($0, sql: "PRAGMA cache_size") } == -8192)
+        #expect(try store.pool.read { try Int.fetchOne($0, sql: "PRAGMA cache_size") } == -2000)
+    }
+
     @Test func emptyValuesAndTextRoundTrip() throws {
         let dir = TempDir()
         defer { dir.remove() }
