@@ -53,8 +53,8 @@ public struct BearerTokenMiddleware: RouterMiddleware {
     static func bearerToken(_ header: String) -> String? {
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
-        return token.isEmpty ? nil : token
+        let token = parts[1].trimmingOptionalWhitespace()
+        return token.isEmpty ? nil : String(token)
     }
 
     /// Printable ASCII without quotes or backslashes, at most 128 characters: a header cannot

@@ -54,7 +54,7 @@ public struct TransactionForm: Codable, Hashable, Sendable {
     /// Decodes a request body by its media type: `application/octet-stream` is the canonical
     /// envelope, `application/json` this form. Returns the envelope and its canonical bytes.
     static func decodeBody(_ body: [UInt8], contentType: String?) throws -> (TransactionEnvelope, [UInt8]) {
-        let mediaType = contentType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        let mediaType = contentType?.split(separator: ";").first?.trimmingOptionalWhitespace().lowercased()
         switch mediaType {
         case "application/octet-stream":
             do {
