@@ -508,23 +508,41 @@ public struct Replica: Sendable {
                 block: reference, justify: p.justify, tc: p.timeoutCertificate, highQC: highQC)
         else { return }
         persists.append(.persistSafety(data))
-        // The next leader collects the votes into the certificate its proposal carries. Every
-        // other validator gets a copy too and forms the same certificate itself, one message
-        // before that proposal could bring it: it learns a commit (and answers the clients
-        // waiting on it) a network hop and a leader's block write sooner. The copies cost no
-        // extra signature checks: a replica checks votes only until a certificate forms, and
-        // then takes the proposal's certificate for the same vote data as checked.
-        if let nextLeader = leader(for: header.round.next, parentHash: hash), nextLeader != member {
+        // The next leader collects the votes into the certificate its proposal carries. When
+        // that certificate commits transactions, every other validator gets a copy too and forms
+        // the same certificate itself, one message before that proposal could bring it: it
+        // learns the commit (and answers the clients waiting on it) a network hop and a leader's
+        // block write sooner. The copies cost no extra signature checks: a replica checks votes
+        // only until a certificate forms, and then takes the proposal's certificate for the same
+        // vote data as checked. A certificate that commits no transaction is news to nobody
+        // before the next proposal: its copies would only cost messages.
+        let copies = commitsTransactions(vote.data)
+        let nextLeader = leader(for: header.round.next, parentHash: hash)
+        if let nextLeader, nextLeader != member {
             sends.append(.send(to: nextLeader, .vote(vote)))
-            for v in set(at: header.height).validators.map(\.member) where v != member && v != nextLeader {
-                sends.append(.share(to: v, .vote(vote)))
+            if copies {
+                for v in set(at: header.height).validators.map(\.member) where v != member && v != nextLeader {
+                    sends.append(.share(to: v, .vote(vote)))
+                }
             }
-        } else {
-            // This replica leads the next round, or the next leader cannot be elected yet: every
-            // validator gets the vote.
+        } else if nextLeader == nil || copies {
+            // The next leader cannot be elected yet (every validator gets the vote), or this
+            // replica leads the next round and the others want the copies.
             sends.append(.broadcast(.vote(vote)))
         }
         onVote(vote, own: true)
+    }
+
+    /// Whether a certificate on this vote data commits a block with transactions: the block it
+    /// commits or an uncommitted ancestor carries some (or is not held here, so it may).
+    private func commitsTransactions(_ data: VoteData) -> Bool {
+        guard var cursor = data.committed?.hash else { return false }
+        while true {
+            guard let node = blocks[cursor] else { return true }
+            if node.block.header.height <= committedHeight { return false }
+            if !node.block.transactions.isEmpty { return true }
+            cursor = node.block.header.parentHash
+        }
     }
 
     private mutating func tryPropose() {

@@ -132,10 +132,10 @@ import Testing
         #expect(Set(proposers) == [member(0), member(2), member(3)])
     }
 
-    /// A vote goes to the next leader, and a copy to every other validator; a validator that is
-    /// not the next leader forms the certificate from the copies and moves on to the next round
-    /// before any proposal brings it.
-    @Test func votesAreSharedAndEveryValidatorFormsTheCertificate() throws {
+    /// A vote goes to the next leader. When its certificate commits a block with transactions, a
+    /// copy goes to every other validator too, and a validator that is not the next leader forms
+    /// the certificate from the copies (learning the commit) before any proposal brings it.
+    @Test func votesThatCommitTransactionsAreSharedAndEveryValidatorFormsTheCertificate() throws {
         // Round 1's leader is validator-1, round 2's validator-2; validator-0 votes.
         var r = makeReplica(0)
         _ = r.step(Input(.start, nowMillis: 0))
@@ -146,7 +146,44 @@ import Testing
         let proposal = Proposal(
             block: block, justify: genesisQC, timeoutCertificate: nil,
             signature: try signers[1].sign(Proposal.signingBytes(reference, chainID: chainID)))
-        let effects = r.step(Input(.message(from: member(1), .proposal(proposal)), nowMillis: 2))
+        // A certificate on block 1 commits nothing (its parent is the genesis block): no copies.
+        let (toLeader, copies, data) = votesSent(
+            r.step(Input(.message(from: member(1), .proposal(proposal)), nowMillis: 2)))
+        #expect(toLeader == [member(2)])
+        #expect(copies.isEmpty)
+        let voteData = try #require(data)
+        #expect(r.currentRound == Round(1))
+        for i in [1, 3] {
+            let vote = Vote(
+                data: voteData, voter: member(i),
+                signature: try signers[i].sign(voteData.signingBytes(chainID: chainID)))
+            _ = r.step(Input(.message(from: member(i), .vote(vote)), nowMillis: 3))
+        }
+        // Its own vote and two others are a quorum of four: the certificate is formed here.
+        #expect(r.currentRound == Round(2))
+        // A fourth vote for certified data costs no signature check and changes nothing.
+        let late = Vote(data: voteData, voter: member(2), signature: [UInt8](repeating: 0, count: 64))
+        #expect(r.step(Input(.message(from: member(2), .vote(late)), nowMillis: 4)).isEmpty)
+
+        // Block 2 extends block 1 in the next round: a certificate on it commits block 1 and its
+        // transaction, so every validator gets a copy of the vote.
+        let root1 = Hash(w0: 1, w1: 2, w2: 3, w3: 4)
+        _ = r.step(Input(.executed(blockHash: reference.hash, stateRoot: root1, validatorUpdates: []), nowMillis: 5))
+        let child = Block(
+            chainID: chainID, height: Height(2), round: Round(2), parentHash: reference.hash, proposer: member(2),
+            timestampMillis: 6, stateRoot: root1, transactions: [], hasher: hasher)
+        let childReference = BlockReference(height: Height(2), round: Round(2), hash: child.hash(using: hasher))
+        let childProposal = Proposal(
+            block: child, justify: r.highQC, timeoutCertificate: nil,
+            signature: try signers[2].sign(Proposal.signingBytes(childReference, chainID: chainID)))
+        let (toNext, childCopies, childData) = votesSent(
+            r.step(Input(.message(from: member(2), .proposal(childProposal)), nowMillis: 7)))
+        #expect(toNext.count == 1)
+        #expect(childData?.committed?.hash == reference.hash)
+        #expect(Set(childCopies) == Set([1, 2, 3].map(member)).subtracting(toNext))
+    }
+
+    private func votesSent(_ effects: [Effect]) -> (toLeader: [MemberID], copies: [MemberID], data: VoteData?) {
         var toLeader: [MemberID] = []
         var copies: [MemberID] = []
         var data: VoteData?
@@ -157,21 +194,7 @@ import Testing
             }
             if case .share(let to, .vote) = effect { copies.append(to) }
         }
-        #expect(toLeader == [member(2)])
-        #expect(Set(copies) == [member(1), member(3)])
-        let voteData = try #require(data)
-        #expect(r.currentRound == Round(1))
-        for i in [1, 3] {
-            let vote = Vote(
-                data: voteData, voter: member(i),
-                signature: try signers[i].sign(voteData.signingBytes(chainID: chainID)))
-            _ = r.step(Input(.message(from: member(i), .vote(vote)), nowMillis: 3))
-        }
-        // Its own vote and the two copies are a quorum of four: the certificate is formed here.
-        #expect(r.currentRound == Round(2))
-        // A fourth vote for certified data costs no signature check and changes nothing.
-        let late = Vote(data: voteData, voter: member(2), signature: [UInt8](repeating: 0, count: 64))
-        #expect(r.step(Input(.message(from: member(2), .vote(late)), nowMillis: 4)).isEmpty)
+        return (toLeader, copies, data)
     }
 
     /// The leader signs its proposal and its own vote for it in one step. The proposal depends on
