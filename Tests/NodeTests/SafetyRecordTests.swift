@@ -11,10 +11,11 @@ struct SafetyRecordTests {
     let chainID = ChainID(TestSHA256().hash(Domain.genesis, [7]))
     let proposer = try! MemberID("validator-1")
 
-    func block(_ h: UInt64, parent: Hash, transactions: Int = 0) -> (LinkedBlock, Hash) {
+    /// `later` moves the timestamp: another block at the same height on the same parent.
+    func block(_ h: UInt64, parent: Hash, later: Int64 = 0) -> (LinkedBlock, Hash) {
         let block = Block(
             chainID: chainID, height: Height(h), round: Round(h), parentHash: parent, proposer: proposer,
-            timestampMillis: Int64(1_000 + h), stateRoot: .zero, transactions: [], hasher: TestSHA256())
+            timestampMillis: Int64(1_000 + h) + later, stateRoot: .zero, transactions: [], hasher: TestSHA256())
         let justify = QuorumCertificate(
             voteData: VoteData(
                 block: BlockReference(height: Height(h - 1), round: Round(h - 1), hash: parent), committed: nil),
@@ -50,6 +51,29 @@ struct SafetyRecordTests {
         #expect(record.data == data)
         // Blocks 2 and 3, parent first; not the committed block 1, not block 4 above the certificate.
         #expect(record.blocks.map { $0.block.hash(using: TestSHA256()) } == [hashes[1], hashes[2]])
+    }
+
+    @Test func theBlockOfTheLastVoteGoesWithTheRecordOnItsBranchOrAnother() throws {
+        var (pending, hashes, data) = fixture()
+        let voter = try MemberID("validator-2")
+        func vote(_ h: UInt64, _ hash: Hash) -> Vote {
+            Vote(
+                data: VoteData(block: BlockReference(height: Height(h), round: Round(h), hash: hash), committed: nil),
+                voter: voter, signature: [])
+        }
+        // A vote for block 4, above the certificate's block 3: blocks 2, 3 and 4.
+        data.lastVote = vote(4, hashes[3])
+        var record = try SafetyRecord(
+            canonicalBytes: SafetyRecord.bytes(for: data, pending: pending, committed: Height(1)))
+        #expect(record.blocks.map { $0.block.hash(using: TestSHA256()) } == [hashes[1], hashes[2], hashes[3]])
+        // A vote on another branch (block 3' on block 2): both chains, lowest height first.
+        let (fork, forkHash) = block(3, parent: hashes[1], later: 1)
+        pending[forkHash] = fork
+        data.lastVote = vote(3, forkHash)
+        record = try SafetyRecord(
+            canonicalBytes: SafetyRecord.bytes(for: data, pending: pending, committed: Height(1)))
+        let taken = record.blocks.map { $0.block.hash(using: TestSHA256()) }
+        #expect(taken.count == 3 && taken[0] == hashes[1] && Set(taken[1...]) == [hashes[2], forkHash])
     }
 
     @Test func aRecordWrittenBeforeBlocksWereKeptStillReads() throws {
