@@ -530,6 +530,7 @@ public actor ReplicaHost {
     /// of their transactions.
     func finishCommitted(_ appended: [(StoredBlock, Hash)], schedule: ValidatorSchedule?) throws {
         guard let firstBlock = appended.first else { return }
+        let wasInTheSet = tip.schedule.set(at: committedHeight.next).contains(identity.member)
         var keysChanged = false
         for (sb, hash) in appended {
             let execStart = ContinuousClock.now
@@ -583,11 +584,14 @@ public actor ReplicaHost {
             let committed = committedHeight
             pendingBlocks = pendingBlocks.filter { $0.value.block.header.height > committed }
         }
-        if core != nil && !tip.schedule.set(at: committedHeight.next).contains(identity.member) {
-            // Removed by a validator change: stop voting from the height it takes effect.
+        if identity.role == .validator, wasInTheSet, !followingOutsideTheSet,
+            !tip.schedule.set(at: committedHeight.next).contains(identity.member)
+        {
+            // Removed by a validator change: stop voting from the height it takes effect. The same
+            // whether the change came through consensus or through sync (which stopped the core).
             logger.notice("left the validator set at height \(committedHeight.next); following as an observer")
             followingOutsideTheSet = true
-            stopCore()
+            if core != nil { stopCore() }
         }
         if snapshotUnconfirmed {
             snapshotUnconfirmed = false
