@@ -70,7 +70,8 @@ public actor ReplicaHost {
     /// The last committed blocks (at most twice `recentCommittedMax`), for `startCore`.
     var recentCommitted: [CommittedBlock]
     /// The uncommitted blocks the core asked to keep (`Effect.persistBlock`), by hash: each safety
-    /// record is saved with the chain that ends at its high certificate's block (`SafetyRecord`).
+    /// record is saved with the chains that end at its high certificate's block and at its last
+    /// vote's block (`SafetyRecord`).
     /// Pruned at each commit; at most `pendingBlocksMax`, lowest heights dropped first.
     var pendingBlocks: [Hash: LinkedBlock] = [:]
     static let pendingBlocksMax = 256
@@ -335,8 +336,8 @@ public actor ReplicaHost {
             switch effect {
             case .persistSafety(let data):
                 // The sends after it wait for it on the outbox. A failed save stops them and then
-                // consensus (a vote could otherwise be signed twice after a crash). The chain to
-                // the high certificate's block goes with it (`SafetyRecord`).
+                // consensus (a vote could otherwise be signed twice after a crash). The chains to
+                // the high certificate's block and the voted block go with it (`SafetyRecord`).
                 run.append(.save(SafetyRecord.bytes(for: data, pending: pendingBlocks, committed: committedHeight)))
             case .send(let to, let message), .share(let to, let message):
                 let bytes = NodeWireMessage.consensus(message.canonicalBytes).canonicalBytes
@@ -350,7 +351,7 @@ public actor ReplicaHost {
                 }
                 run.append(.send { for m in members { self.send(bytes, to: m) } })
             case .persistBlock(let linked):
-                // Made durable with the next safety record that locks on it or above it.
+                // Made durable with the next safety record that votes for it or locks on it or above.
                 keepPending(linked)
             case .execute(let block):
                 flush()
@@ -391,7 +392,7 @@ public actor ReplicaHost {
     }
 
     /// Keeps an uncommitted block the core asked to persist, until it commits; the next safety
-    /// record whose high certificate is it or a descendant carries it to disk.
+    /// record whose last vote or high certificate is it or a descendant carries it to disk.
     func keepPending(_ linked: LinkedBlock) {
         guard linked.block.header.height > committedHeight else { return }
         pendingBlocks[linked.block.hash(using: chain.hasher)] = linked
@@ -591,7 +592,7 @@ public actor ReplicaHost {
             // whether the change came through consensus or through sync (which stopped the core).
             logger.notice("left the validator set at height \(committedHeight.next); following as an observer")
             followingOutsideTheSet = true
-            if core != nil { stopCore() }
+            stopCore()
         }
         if snapshotUnconfirmed {
             snapshotUnconfirmed = false
